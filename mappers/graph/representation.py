@@ -1,0 +1,57 @@
+"""MapperGraph: a DAG of mappers in topological order, one source of truth for torch and chip."""
+
+from typing import Callable, Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from mappers.graph.mappers import InputMapper, Mapper, PerceptronMapper
+from mappers.nn.perceptron import Perceptron
+
+
+class MapperGraph(nn.Module):
+    """Node 0 is the input; the last node's output is the class scores."""
+
+    def __init__(self, input_shape: tuple[int, ...], nodes: list[Mapper]):
+        super().__init__()
+        if not isinstance(nodes[0], InputMapper):
+            raise ValueError("the first node of a mapper graph must be its InputMapper")
+        for i, node in enumerate(nodes):
+            if any(s >= i for s in node.sources):
+                raise ValueError(f"node {i} reads a later node: the graph must be topologically ordered")
+        self.input_shape = tuple(input_shape)
+        self.nodes = nn.ModuleList(nodes)
+
+    @property
+    def input_node(self) -> InputMapper:
+        return self.nodes[0]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        outputs: list[torch.Tensor] = []
+        for node in self.nodes:
+            args = [outputs[s] for s in node.sources] if node.sources else [x]
+            outputs.append(node(*args))
+        return outputs[-1]
+
+    def perceptrons(self) -> Iterator[tuple[str, Perceptron]]:
+        """(name, perceptron) in graph order; the name is the node's position."""
+        for i, node in enumerate(self.nodes):
+            if isinstance(node, PerceptronMapper):
+                yield f"node{i}", node.perceptron
+
+    def propagate(self, inputs: np.ndarray, perceptron_fn: Callable) -> list[np.ndarray]:
+        """Per-element arrays for every node: structural nodes route, perceptrons call `perceptron_fn`.
+
+        `perceptron_fn(name, perceptron, input_elements)` returns the perceptron's output array.
+        """
+        arrays: list[np.ndarray] = []
+        for i, node in enumerate(self.nodes):
+            args = [arrays[s] for s in node.sources]
+            if isinstance(node, InputMapper):
+                arrays.append(inputs)
+            elif isinstance(node, PerceptronMapper):
+                arrays.append(perceptron_fn(f"node{i}", node.perceptron, args[0]))
+            else:
+                arrays.append(node.route(*args))
+        return arrays

@@ -1,0 +1,32 @@
+"""Effective (chip-domain) parameters of a perceptron: BatchNorm folded, scales normalized."""
+
+import torch
+
+from mappers.nn.perceptron import Perceptron
+
+
+def folded_parameters(p: Perceptron) -> tuple[torch.Tensor, torch.Tensor]:
+    """Weight (out, in) and bias (out,) of `p.layer` with its BatchNorm (eval statistics) folded in."""
+    weight, bias = p.layer.weight.detach(), p.layer.bias.detach()
+    if p.norm is None:
+        return weight.clone(), bias.clone()
+    n = p.norm
+    gain = n.weight.detach() / torch.sqrt(n.running_var + n.eps)
+    return weight * gain[:, None], (bias - n.running_mean) * gain + n.bias.detach()
+
+
+def fuse_normalization(p: Perceptron) -> None:
+    """Fold `p.norm` into `p.layer` for good and drop it."""
+    weight, bias = folded_parameters(p)
+    with torch.no_grad():
+        p.layer.weight.copy_(weight)
+        p.layer.bias.copy_(bias)
+    p.norm = None
+
+
+def effective_parameters(p: Perceptron) -> tuple[torch.Tensor, torch.Tensor]:
+    """`W_eff` (in, out) and `b_eff` (out,) in float64, threshold 1: inputs and outputs in spike units."""
+    weight, bias = (t.double() for t in folded_parameters(p))
+    out_scale = p.activation_scale.double()
+    w_eff = weight * p.per_input_scales.double()[None, :] / out_scale
+    return w_eff.T.contiguous(), bias / out_scale

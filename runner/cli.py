@@ -1,0 +1,74 @@
+"""`runner SPEC`: run, resume, list or check a deployment pipeline."""
+
+import argparse
+import os
+import sys
+
+EXIT_INTERRUPTED = 130
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="runner", description="Deploy a network onto a spiking crossbar chip.")
+    parser.add_argument("spec", help="the YAML spec to run")
+    parser.add_argument("--from", dest="from_step", metavar="STEP", help="re-run from this step on, reusing the earlier checkpoints")
+    parser.add_argument("--until", metavar="STEP", help="stop after this step")
+    parser.add_argument("--list", action="store_true", help="show every step's status, metric and seconds")
+    parser.add_argument("--check", action="store_true", help="validate the spec and step contracts, run nothing")
+    parser.add_argument("--workdir", metavar="DIR", help="the run directory (default: the spec's workdir)")
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("RUNNER_THREADS", "1")),
+                        help="CPU threads for torch and the simulator (default 1, or $RUNNER_THREADS)")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser.parse_args(argv)
+
+
+def set_threads(threads: int) -> None:
+    """Pin torch and numba to `threads` (passive OpenMP waits: a busy core must not stall us)."""
+    import numba
+    import torch
+    torch.set_num_threads(threads)
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+
+
+def main(argv=None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.threads < 1:
+        print("error: --threads must be at least 1", file=sys.stderr)
+        return 2
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from runner.errors import UserError
+    try:
+        return execute(args)
+    except UserError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("\ninterrupted: every finished step's checkpoint is kept; rerun to continue", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:
+        if args.debug:
+            raise
+        print(f"internal error: {type(error).__name__}: {error} (rerun with --debug for the traceback)",
+              file=sys.stderr)
+        return 1
+
+
+def execute(args) -> int:
+    from runner.api import open_pipeline
+    from runner.summary import print_status, print_summary
+    pipeline = open_pipeline(args.spec, workdir=args.workdir, quiet=args.quiet)
+    if args.check:
+        print(f"{args.spec}: spec is sound ({len(pipeline.chain)} steps)")
+        return 0
+    if args.list:
+        print_status(pipeline.status())
+        return 0
+    set_threads(args.threads)
+    report = pipeline.run(from_step=args.from_step, until=args.until)
+    if not args.quiet:
+        print_summary(report, pipeline.run_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""One codec per artifact type: JSON values, models, IR graphs, hard-core mappings. No pickle."""
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mappers.graph.representation import MapperGraph
+from mappers.hardware.mapping import HardCoreMapping
+from mappers.ir.graph import IRGraph, NeuralCore
+from mappers.zoo import Recipe, build_model
+
+
+def _write_json(path: Path, value) -> None:
+    path.write_text(json.dumps(value, indent=1, sort_keys=True))
+
+
+def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    path.write_bytes(buffer.getvalue())
+
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+class JsonCodec:
+    """Plain JSON values (numbers, strings, lists, dicts)."""
+
+    kind = "json"
+
+    def save(self, value, folder: Path, key: str) -> list[str]:
+        _write_json(folder / f"{key}.json", value)
+        return [f"{key}.json"]
+
+    def load(self, folder: Path, key: str):
+        return json.loads((folder / f"{key}.json").read_text())
+
+
+class ModelCodec:
+    """A mapper graph: its recipe and structure as JSON, its tensors as .npz."""
+
+    kind = "model"
+
+    def save(self, graph: MapperGraph, folder: Path, key: str) -> list[str]:
+        r = graph.recipe
+        header = {"builder": r.builder, "config": r.config, "input_shape": list(r.input_shape),
+                  "n_classes": r.n_classes,
+                  "without_norm": [name for name, p in graph.perceptrons() if p.norm is None]}
+        _write_json(folder / f"{key}.json", header)
+        _write_npz(folder / f"{key}.npz", {k: v.detach().numpy() for k, v in graph.state_dict().items()})
+        return [f"{key}.json", f"{key}.npz"]
+
+    def load(self, folder: Path, key: str) -> MapperGraph:
+        header = json.loads((folder / f"{key}.json").read_text())
+        recipe = Recipe(header["builder"], header["config"], tuple(header["input_shape"]), header["n_classes"])
+        graph = build_model(recipe)
+        for name, p in graph.perceptrons():
+            if name in header["without_norm"]:
+                p.norm = None
+        tensors = {k: torch.from_numpy(v) for k, v in _read_npz(folder / f"{key}.npz").items()}
+        graph.load_state_dict(tensors, strict=True)
+        return graph.eval()
+
+
+def ir_arrays(ir: IRGraph) -> tuple[dict, dict[str, np.ndarray]]:
+    """An IR graph as (JSON header, flat arrays)."""
+    header = {"n_inputs": ir.n_inputs, "layers": [c.layer for c in ir.cores],
+              "is_output": [c.is_output for c in ir.cores],
+              "shapes": [list(c.weights.shape) for c in ir.cores]}
+    empty = np.zeros(0)
+    arrays = {"weights": np.concatenate([c.weights.reshape(-1) for c in ir.cores]) if ir.cores else empty,
+              "thresholds": np.concatenate([c.thresholds for c in ir.cores]) if ir.cores else empty,
+              "sources": np.concatenate([c.sources for c in ir.cores]) if ir.cores else empty,
+              "outputs": ir.outputs}
+    return header, arrays
+
+
+def ir_from_arrays(header: dict, arrays: dict[str, np.ndarray]) -> IRGraph:
+    """Inverse of `ir_arrays`."""
+    ir = IRGraph(header["n_inputs"])
+    w = t = s = 0
+    for layer, is_output, (axons, neurons) in zip(header["layers"], header["is_output"], header["shapes"]):
+        core = NeuralCore(layer, arrays["weights"][w:w + axons * neurons].reshape(axons, neurons),
+                          arrays["thresholds"][t:t + neurons], arrays["sources"][s:s + axons], is_output)
+        ir.add_core(core)
+        w, t, s = w + axons * neurons, t + neurons, s + axons
+    ir.outputs = arrays["outputs"]
+    return ir
+
+
+class IRCodec:
+    """An IR graph: layer names and shapes as JSON, weights, thresholds and sources as .npz."""
+
+    kind = "ir"
+
+    def save(self, ir: IRGraph, folder: Path, key: str) -> list[str]:
+        header, arrays = ir_arrays(ir)
+        _write_json(folder / f"{key}.json", header)
+        _write_npz(folder / f"{key}.npz", arrays)
+        return [f"{key}.json", f"{key}.npz"]
+
+    def load(self, folder: Path, key: str) -> IRGraph:
+        header = json.loads((folder / f"{key}.json").read_text())
+        return ir_from_arrays(header, _read_npz(folder / f"{key}.npz"))
+
+
+PLACEMENT = ("core_types", "hard_core", "axon_offset", "neuron_offset", "core_type")
+
+
+class HardMappingCodec:
+    """A hard-core mapping: its IR plus the placement arrays."""
+
+    kind = "hard_mapping"
+
+    def save(self, mapping: HardCoreMapping, folder: Path, key: str) -> list[str]:
+        header, arrays = ir_arrays(mapping.ir)
+        header["lower_bound"] = mapping.lower_bound
+        arrays.update({name: getattr(mapping, name) for name in PLACEMENT})
+        _write_json(folder / f"{key}.json", header)
+        _write_npz(folder / f"{key}.npz", arrays)
+        return [f"{key}.json", f"{key}.npz"]
+
+    def load(self, folder: Path, key: str) -> HardCoreMapping:
+        header = json.loads((folder / f"{key}.json").read_text())
+        arrays = _read_npz(folder / f"{key}.npz")
+        placement = {name: arrays[name] for name in PLACEMENT}
+        return HardCoreMapping(ir_from_arrays(header, arrays), lower_bound=header["lower_bound"], **placement)
+
+
+CODECS = {c.kind: c for c in (JsonCodec(), ModelCodec(), IRCodec(), HardMappingCodec())}
+
+
+def codec_for(value):
+    """The codec that stores `value`, chosen by its type."""
+    if isinstance(value, MapperGraph):
+        return CODECS["model"]
+    if isinstance(value, HardCoreMapping):
+        return CODECS["hard_mapping"]
+    if isinstance(value, IRGraph):
+        return CODECS["ir"]
+    if isinstance(value, (dict, list, int, float, str)):
+        return CODECS["json"]
+    raise TypeError(f"no codec stores a {type(value).__name__}")

@@ -1,0 +1,43 @@
+"""What a running step sees: its parameters, the spec, the data, and the shared state."""
+
+import copy
+from typing import Callable
+
+from runner.engine.step import PipelineStep
+
+
+class StepContext:
+    """Gives a step its inputs and takes its outputs; inputs it only `requires` are read-only."""
+
+    def __init__(self, *, spec, entry, step: type[PipelineStep], inputs: dict[str, Callable],
+                 data: Callable, log: Callable, progress: Callable):
+        self.spec = spec
+        self.entry = entry
+        self.params = entry.params
+        self.step = step
+        self._inputs = inputs
+        self._data = data
+        self.log = log
+        self.progress = progress
+        self.outputs: dict = {}
+
+    @property
+    def data(self):
+        return self._data()
+
+    @property
+    def training(self):
+        """Training settings with this step's own overrides applied."""
+        return self.spec.training_for(self.entry)
+
+    def get(self, key: str):
+        """The latest version of `key`; a private copy when this step updates it."""
+        if key not in self._inputs:
+            raise KeyError(f"step '{self.entry.name}' did not declare '{key}' in requires or updates")
+        value = self._inputs[key]()
+        return copy.deepcopy(value) if key in self.step.updates else value
+
+    def put(self, key: str, value) -> None:
+        if key not in self.step.writes():
+            raise KeyError(f"step '{self.entry.name}' did not declare '{key}' in promises or updates")
+        self.outputs[key] = value

@@ -1,0 +1,164 @@
+"""The pipeline: resolve the spec into steps, reuse valid checkpoints, run the rest, report."""
+
+import time
+from pathlib import Path
+
+from runner.engine.console import Console
+from runner.engine.context import StepContext
+from runner.engine.contracts import contract_errors, resolve_writers
+from runner.engine.fingerprint import fingerprint
+from runner.engine.report import Report, previous_statuses
+from runner.engine.store import CheckpointStore
+from runner.errors import UserError
+
+
+class StepFailed(UserError):
+    """A step ran but failed (exit status 1); earlier checkpoints stay."""
+
+    def __init__(self, message: str):
+        super().__init__(message, exit_code=1)
+
+
+class Pipeline:
+    """The steps of one spec, their fingerprints and their checkpoints in `run_dir`."""
+
+    def __init__(self, spec, registry: dict, *, run_dir: Path | None = None, console: Console | None = None,
+                 load_data=None):
+        self.spec = spec
+        self.entries = list(spec.steps)
+        self.chain = [(e.name, registry[e.type]) for e in self.entries]
+        self._check_contracts()
+        self.run_dir = Path(run_dir or spec.workdir)
+        self.store = CheckpointStore(self.run_dir)
+        self.console = console or Console()
+        self.writers = resolve_writers(self.chain)
+        self.fingerprints = self._fingerprints()
+        self._load_data = load_data
+        self._data = None
+        self._values: dict[tuple[str, str], object] = {}
+        self._manifests: dict[str, dict] = {}
+
+    def _check_contracts(self) -> None:
+        from runner.spec import spec_error
+        errors = contract_errors(self.chain)
+        if errors:
+            lines = [spec_error(self.spec.path, self.entries[i].line, f"steps.{self.entries[i].name}", message)
+                     for i, message in errors]
+            raise UserError("\n".join(lines) + "\nadd the step that provides it earlier in `steps:`")
+
+    def _fingerprints(self) -> dict[str, str]:
+        prints: dict[str, str] = {}
+        for entry, (name, step), writers in zip(self.entries, self.chain, self.writers):
+            sections = {s: self.spec.section(s) for s in step.sections}
+            upstream = [prints[w] for w in writers.values()]
+            prints[name] = fingerprint(entry.type, dict(entry.params), sections, self.spec.seed, upstream)
+        return prints
+
+    def index(self, name: str, flag: str) -> int:
+        """Position of step `name`, or a clear error naming the steps there are."""
+        names = [n for n, _ in self.chain]
+        if name not in names:
+            raise UserError(f"{flag} {name}: no step of that name in {self.spec.path}; steps: {', '.join(names)}")
+        return names.index(name)
+
+    def status(self) -> list[dict]:
+        """One row per step: name, status (done/stale/failed/pending), metric, seconds."""
+        failed = previous_statuses(self.run_dir / "report.json")
+        rows = []
+        for name, _ in self.chain:
+            checkpoint = self.store.inspect(name, self.fingerprints[name])
+            manifest = checkpoint.manifest or {}
+            if checkpoint.status == "done":
+                status = "done"
+            elif failed.get(name) == "failed":
+                status = "failed"
+            elif checkpoint.status in ("stale", "corrupt"):
+                status = "stale"
+            else:
+                status = "pending"
+            rows.append({"name": name, "status": status, "metric": manifest.get("metric"),
+                         "seconds": manifest.get("seconds")})
+        return rows
+
+    def run(self, from_step: str | None = None, until: str | None = None) -> dict:
+        """Run the pipeline; returns the report. Reuses valid checkpoints before `from_step`."""
+        start = self.index(from_step, "--from") if from_step else None
+        stop = self.index(until, "--until") if until else len(self.chain) - 1
+        checkpoints = [self.store.inspect(name, self.fingerprints[name]) for name, _ in self.chain]
+        if start is not None:
+            for (name, _), checkpoint in zip(self.chain[:start], checkpoints):
+                if checkpoint.status != "done":
+                    raise UserError(f"--from {from_step}: the checkpoint of the earlier step '{name}' is "
+                                    f"{checkpoint.status} in {self.run_dir}; run without --from to rebuild it")
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.console.log_path = self.run_dir / "run.log"
+        self.store.discard_staging()
+        report = Report(self.run_dir / "report.json", self.spec.name)
+        previous_metric = None
+        for i in range(stop + 1):
+            name = self.chain[i][0]
+            reuse = checkpoints[i].status == "done" and (start is None or i < start)
+            if reuse:
+                manifest = checkpoints[i].manifest
+                self._manifests[name] = manifest
+                self.console.log(f"[{name}] reused checkpoint (metric {_fmt(manifest.get('metric'))})")
+                metric, seconds = manifest.get("metric"), manifest.get("seconds", 0.0)
+                if manifest.get("figures"):
+                    report.add_figures(self.entries[i].type, manifest["figures"])
+            else:
+                if checkpoints[i].status == "corrupt":
+                    self.console.log(f"[{name}] checkpoint corrupt ({checkpoints[i].detail}): re-running")
+                metric, seconds = self._run_step(i, report, previous_metric)
+            report.add_step(name, "done", metric, seconds, self.fingerprints[name], reuse)
+            if metric is not None:
+                previous_metric = metric
+        return report.data
+
+    def _run_step(self, i: int, report: Report, previous_metric) -> tuple:
+        entry, (name, step) = self.entries[i], self.chain[i]
+        self.console.log(f"[{name}] running")
+        inputs = {key: (lambda w=writer, k=key: self._value(w, k)) for key, writer in self.writers[i].items()}
+        ctx = StepContext(spec=self.spec, entry=entry, step=step, inputs=inputs, data=self._get_data,
+                          log=lambda m: self.console.log(f"[{name}] {m}"), progress=self.console.progress)
+        began = time.perf_counter()
+        try:
+            result = step().run(ctx)
+        except UserError as error:
+            self._fail(report, name, time.perf_counter() - began)
+            raise StepFailed(f"step '{name}' failed: {error.message}") from error
+        seconds = time.perf_counter() - began
+        missing = set(step.writes()) - set(ctx.outputs)
+        if missing:
+            self._fail(report, name, seconds)
+            raise StepFailed(f"step '{name}' did not write {', '.join(sorted(missing))} as its contract promises")
+        tolerance = self.spec.training.tolerance
+        if result.metric is not None and previous_metric is not None and result.metric < tolerance * previous_metric:
+            self._fail(report, name, seconds)
+            raise StepFailed(f"step '{name}' dropped the metric to {result.metric:.4f}, below "
+                             f"training.tolerance {tolerance} x the previous {previous_metric:.4f}")
+        record = {"step": name, "type": entry.type, "fingerprint": self.fingerprints[name],
+                  "metric": result.metric, "seconds": round(seconds, 3), "figures": result.figures}
+        self._manifests[name] = self.store.save(name, record, ctx.outputs)
+        for key, value in ctx.outputs.items():
+            self._values[(name, key)] = value
+        if result.figures:
+            report.add_figures(entry.type, result.figures)
+        self.console.log(f"[{name}] done in {seconds:.1f}s (metric {_fmt(result.metric)})")
+        return result.metric, seconds
+
+    def _fail(self, report: Report, name: str, seconds: float) -> None:
+        report.add_step(name, "failed", None, seconds, self.fingerprints[name], False)
+
+    def _value(self, writer: str, key: str):
+        if (writer, key) not in self._values:
+            self._values[(writer, key)] = self.store.load(writer, key, self._manifests[writer])
+        return self._values[(writer, key)]
+
+    def _get_data(self):
+        if self._data is None:
+            self._data = self._load_data(self.spec)
+        return self._data
+
+
+def _fmt(metric) -> str:
+    return "-" if metric is None else f"{metric:.4f}"

@@ -1,0 +1,35 @@
+"""The PipelineStep contract: what a step reads, writes, replaces and removes in the shared state."""
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass
+class StepResult:
+    """A step's validation `metric` (None before a model exists) and figures for the report."""
+
+    metric: float | None = None
+    figures: dict | None = None
+
+
+class PipelineStep:
+    """Subclasses declare their contract and implement `run(ctx)`.
+
+    Keys are unqualified (`model`); the engine stores what a step writes under the step's
+    own name, and `requires` resolves to the latest version written before the step.
+    """
+
+    type: ClassVar[str]
+    requires: ClassVar[tuple[str, ...]] = ()
+    promises: ClassVar[tuple[str, ...]] = ()
+    updates: ClassVar[tuple[str, ...]] = ()
+    clears: ClassVar[tuple[str, ...]] = ()
+    sections: ClassVar[tuple[str, ...]] = ()
+    """Spec sections the step reads (part of its fingerprint)."""
+
+    def run(self, ctx) -> StepResult:
+        raise NotImplementedError
+
+    @classmethod
+    def writes(cls) -> tuple[str, ...]:
+        return cls.promises + cls.updates

@@ -1,0 +1,22 @@
+"""Run a chip program on data with the spec's spiking settings (shared by the mapping steps)."""
+
+import numpy as np
+import torch
+
+import simulator
+
+
+def spiking_options(spec) -> dict:
+    """Keyword arguments of `simulator.simulate` taken from the spec."""
+    s = spec.spiking
+    return {"encoding": s.encoding, "firing": s.firing, "thresholding": s.thresholding, "seed": spec.seed}
+
+
+def flat_inputs(x: torch.Tensor) -> np.ndarray:
+    return x.reshape(len(x), -1).double().numpy()
+
+
+def chip_accuracy(ctx, program, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Accuracy of the Numba-simulated `program` on (x, y)."""
+    out = simulator.simulate(program, flat_inputs(x), **spiking_options(ctx.spec))
+    return float((out.predictions == y.numpy()).mean())

@@ -1,0 +1,26 @@
+"""model_building: build the untrained mapper graph from the recipe."""
+
+import torch
+
+from mappers.zoo import Recipe, build_model
+from runner.engine.step import PipelineStep, StepResult
+
+INPUT_LEVELS = {"ttfs": lambda steps: 0, "ttfs_quantized": lambda steps: steps, "rate": lambda steps: steps}
+
+
+class ModelBuildingStep(PipelineStep):
+    type = "model_building"
+    requires = ("recipe",)
+    promises = ("model",)
+    sections = ("spiking",)
+
+    def run(self, ctx) -> StepResult:
+        r = ctx.get("recipe")
+        torch.manual_seed(ctx.spec.seed)
+        model = build_model(Recipe(r["builder"], r["config"], tuple(r["input_shape"]), r["n_classes"]))
+        spiking = ctx.spec.spiking
+        model.input_node.levels.fill_(INPUT_LEVELS[spiking.mode](spiking.steps))
+        ctx.put("model", model.eval())
+        parameters = sum(p.numel() for p in model.parameters())
+        ctx.log(f"{parameters:,} parameters in {sum(1 for _ in model.perceptrons())} perceptrons")
+        return StepResult()

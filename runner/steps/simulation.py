@@ -1,0 +1,54 @@
+"""simulation: run the deployed chip on the test split; compare with reference, model and float model."""
+
+import time
+
+import numpy as np
+
+import simulator
+from mappers.hardware.lowering import chip_program
+from runner.engine.step import PipelineStep, StepResult
+from runner.steps.chip_run import flat_inputs, spiking_options
+from runner.tuning.trainer import predict
+
+
+class SimulationStep(PipelineStep):
+    type = "simulation"
+    requires = ("hard_mapping", "model", "float_model")
+    sections = ("spiking", "data")
+
+    def run(self, ctx) -> StepResult:
+        mapping, spiking = ctx.get("hard_mapping"), ctx.spec.spiking
+        x, y = ctx.data.test_x, ctx.data.test_y
+        if ctx.params.get("max_samples"):
+            x, y = x[: ctx.params["max_samples"]], y[: ctx.params["max_samples"]]
+        program = chip_program(mapping.ir, spiking.mode, spiking.steps)
+        inputs, labels, options = flat_inputs(x), y.numpy(), spiking_options(ctx.spec)
+        batch = ctx.params["batch_size"]
+        simulator.simulate(program, inputs[:1], **options)  # compile outside the timed run
+        bar = ctx.progress(len(inputs), "simulation")
+        began = time.perf_counter()
+        chip = simulator.simulate(program, inputs, batch_size=batch, progress=lambda done, total: bar.update(
+            done - bar.n), **options)
+        seconds = time.perf_counter() - began
+        bar.close()
+        reference = simulator.simulate_reference(program, inputs, batch_size=batch, **options)
+        model = predict(ctx.get("model"), x).numpy()
+        float_model = predict(ctx.get("float_model"), x).numpy()
+        figures = {
+            "mode": spiking.mode, "steps": spiking.steps, "samples": len(labels),
+            "accuracy": _mean(chip.predictions == labels),
+            "reference_accuracy": _mean(reference.predictions == labels),
+            "model_accuracy": _mean(model == labels),
+            "float_accuracy": _mean(float_model == labels),
+            "agreement": _mean(chip.predictions == reference.predictions),
+            "model_agreement": _mean(chip.predictions == model),
+            "soft_cores": len(mapping.ir.cores), "hard_cores": mapping.hard_cores,
+            "hard_cores_lower_bound": mapping.lower_bound,
+            "samples_per_second": round(len(labels) / seconds, 1),
+        }
+        ctx.log(", ".join(f"{k} {v}" for k, v in figures.items()))
+        return StepResult(metric=figures["accuracy"], figures=figures)
+
+
+def _mean(mask: np.ndarray) -> float:
+    return round(float(np.mean(mask)), 6)

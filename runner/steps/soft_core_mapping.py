@@ -1,0 +1,30 @@
+"""soft_core_mapping: lower the model to IR cores that fit the platform's core types."""
+
+from mappers.graph.scales import compute_per_source_scales
+from mappers.hardware.lowering import chip_program
+from mappers.ir.soft_mapping import MappingError, map_soft_cores
+from runner.engine.step import PipelineStep, StepResult
+from runner.errors import UserError
+from runner.steps.chip_run import chip_accuracy
+
+
+class SoftCoreMappingStep(PipelineStep):
+    type = "soft_core_mapping"
+    updates = ("model",)
+    promises = ("ir",)
+    sections = ("platform", "spiking", "data")
+
+    def run(self, ctx) -> StepResult:
+        model = ctx.get("model")
+        compute_per_source_scales(model)
+        shapes = [(c.axons, c.neurons) for c in ctx.spec.platform.cores]
+        try:
+            ir = map_soft_cores(model, shapes)
+        except MappingError as error:
+            raise UserError(str(error)) from error
+        axons = sum(c.axons for c in ir.cores)
+        ctx.log(f"{len(ir.cores)} soft cores, {axons:,} axons, {sum(c.neurons for c in ir.cores):,} neurons")
+        ctx.put("model", model)
+        ctx.put("ir", ir)
+        program = chip_program(ir, ctx.spec.spiking.mode, ctx.spec.spiking.steps)
+        return StepResult(metric=chip_accuracy(ctx, program, ctx.data.val_x, ctx.data.val_y))

@@ -1,0 +1,56 @@
+"""Supervised training and evaluation on in-memory tensors."""
+
+import torch
+from torch import nn
+
+from runner.data import batches
+
+
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Class predictions (argmax, lowest index on ties) in eval mode."""
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(x[i:i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)])
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    return float((predict(model, x) == y).double().mean())
+
+
+def make_optimizer(model: nn.Module, settings, lr: float | None = None) -> torch.optim.Optimizer:
+    """Adam or SGD (momentum 0.9) over the trainable parameters, as `settings` says."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    lr = settings.lr if lr is None else lr
+    if settings.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=settings.weight_decay)
+    return torch.optim.Adam(params, lr=lr, weight_decay=settings.weight_decay)
+
+
+def train(model: nn.Module, data, settings, *, epochs: int, seed: int, progress=None, log=None,
+          lr: float | None = None) -> float:
+    """Train with cross-entropy and a cosine learning-rate schedule; returns validation accuracy."""
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = make_optimizer(model, settings, lr)
+    steps_per_epoch = -(-len(data.train_x) // settings.batch_size)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, epochs * steps_per_epoch))
+    loss_fn = nn.CrossEntropyLoss()
+    val = accuracy(model, data.val_x, data.val_y)
+    bar = progress(epochs, "epochs") if progress else None
+    for epoch in range(epochs):
+        model.train()
+        for xb, yb in batches(data.train_x, data.train_y, settings.batch_size, shuffle=True, generator=generator):
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+        val = accuracy(model, data.val_x, data.val_y)
+        if bar is not None:
+            bar.set_postfix(loss=f"{float(loss):.3f}", val=f"{val:.4f}")
+            bar.update()
+        if log is not None:
+            log(f"epoch {epoch + 1}/{epochs}: loss {float(loss):.4f}, validation accuracy {val:.4f}")
+    if bar is not None:
+        bar.close()
+    model.eval()
+    return val
