@@ -1,9 +1,11 @@
 """Soft-core mapping: lower a mapper graph to IR cores, tiled to fit the platform's cores."""
 
 import numpy as np
+import torch
 
 from mappers.graph.representation import MapperGraph
-from mappers.ir.graph import ALWAYS_ON, FIRST_INPUT, IRGraph, NeuralCore
+from mappers.ir.graph import ALWAYS_ON, FIRST_INPUT, OFF, IRGraph, NeuralCore
+from mappers.ir.im2col import receptive_fields
 from mappers.nn.effective import effective_parameters
 from mappers.nn.perceptron import Perceptron
 
@@ -25,20 +27,41 @@ def neuron_tile(layer: str, axons: int, core_shapes: list[tuple[int, int]]) -> i
     return max(fitting)
 
 
+def core_parameters(p: Perceptron) -> tuple[np.ndarray, int | float]:
+    """Weights (fan-in + bias axon, neurons) and threshold: integers x theta once quantized, else threshold 1."""
+    w_eff, b_eff = effective_parameters(p)
+    weights = torch.vstack([w_eff, b_eff[None, :]])
+    if int(p.weight_bits) == 0:
+        return weights.numpy(), 1.0
+    theta = int(p.parameter_scale)
+    return torch.round(weights * theta).long().numpy(), theta
+
+
+def receptive_field_sources(p: Perceptron, inputs: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Per output position, the value indices its fan-in reads; and the per-position output shape."""
+    if not p.is_conv:
+        return inputs.reshape(1, -1), ()
+    layer = p.layer
+    fields, spatial = receptive_fields(inputs, layer.kernel_size, layer.stride, layer.padding, OFF)
+    return fields, spatial
+
+
 def map_perceptron(ir: IRGraph, name: str, p: Perceptron, inputs: np.ndarray,
                    core_shapes: list[tuple[int, int]]) -> np.ndarray:
-    """Add the cores of one perceptron (neuron-tiled, bias on an always-on axon); return its outputs."""
-    w_eff, b_eff = (t.numpy() for t in effective_parameters(p))
-    weights = np.vstack([w_eff, b_eff[None, :]])
-    sources = np.append(inputs.reshape(-1), ALWAYS_ON).astype(np.int64)
+    """Add the cores of one perceptron (per output position, neuron-tiled, bias on an always-on axon)."""
+    weights, threshold = core_parameters(p)
+    fields, spatial = receptive_field_sources(p, inputs)
     tile = neuron_tile(name, weights.shape[0], core_shapes)
-    outputs = []
-    for start in range(0, weights.shape[1], tile):
-        block = weights[:, start:start + tile]
-        core = NeuralCore(f"{name}[{start}:{start + block.shape[1]}]", np.ascontiguousarray(block),
-                          np.ones(block.shape[1]), sources, is_output=p.is_output)
-        outputs.append(ir.add_core(core))
-    return np.concatenate(outputs)
+    outputs = np.empty((len(fields), weights.shape[1]), np.int64)
+    for position, field in enumerate(fields):
+        sources = np.append(field, ALWAYS_ON).astype(np.int64)
+        where = f"@{position}" if spatial else ""
+        for start in range(0, weights.shape[1], tile):
+            block = weights[:, start:start + tile]
+            core = NeuralCore(f"{name}{where}[{start}:{start + block.shape[1]}]", block,
+                              np.full(block.shape[1], threshold), sources, is_output=p.is_output)
+            outputs[position, start:start + block.shape[1]] = ir.add_core(core)
+    return outputs.T.reshape((weights.shape[1],) + spatial)
 
 
 def map_soft_cores(graph: MapperGraph, core_shapes: list[tuple[int, int]]) -> IRGraph:
@@ -46,6 +69,9 @@ def map_soft_cores(graph: MapperGraph, core_shapes: list[tuple[int, int]]) -> IR
     n_inputs = int(np.prod(graph.input_shape))
     ir = IRGraph(n_inputs)
     inputs = FIRST_INPUT + np.arange(n_inputs, dtype=np.int64).reshape(graph.input_shape)
+    quantized = {int(p.weight_bits) > 0 for _, p in graph.perceptrons()}
+    if len(quantized) > 1:
+        raise MappingError("some perceptrons have integer weights and some float: quantize all or none")
     maps = graph.propagate(inputs, lambda name, p, x: map_perceptron(ir, name, p, x, core_shapes))
     ir.outputs = maps[-1].reshape(-1)
     return ir

@@ -1,18 +1,33 @@
-"""The perceptron's activation: a ReLU wrapped by decorators the tuning steps switch on."""
+"""The perceptron's activation: a ReLU wrapped by decorators the tuning steps switch on.
+
+In order: shift (added before the ReLU), clamp to `[0, scale]`, quantize to `levels`
+steps. Each decorator has a rate in [0, 1] that blends it in (progressive adaptation);
+quantization passes gradients straight through.
+"""
 
 import torch
 from torch import nn
 
+from mappers.nn.staircase import staircase
+
 
 class Activation(nn.Module):
-    """ReLU, optionally clamped to `[0, scale]`; `clamp_rate` in [0, 1] blends the clamp in."""
+    """ReLU + shift + clamp + quantize; all state in buffers so checkpoints restore it."""
 
     def __init__(self):
         super().__init__()
+        self.register_buffer("shift", torch.tensor(0.0))
         self.register_buffer("clamp_rate", torch.tensor(0.0))
+        self.register_buffer("levels", torch.tensor(0))
+        self.register_buffer("quantize_rate", torch.tensor(0.0))
+        self.register_buffer("bottom_bin", torch.tensor(False))
 
-    def forward(self, x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-        y = torch.relu(x)
+    def forward(self, z: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        z = z + self.shift
+        y = torch.relu(z)
         if self.clamp_rate > 0:
             y = y + self.clamp_rate * (torch.minimum(y, scale) - y)
+        if self.levels > 0 and self.quantize_rate > 0:
+            q = staircase(z, scale, int(self.levels), bool(self.bottom_bin))
+            y = y + self.quantize_rate * (q - y).detach()
         return y

@@ -50,7 +50,8 @@ class ModelCodec:
         r = graph.recipe
         header = {"builder": r.builder, "config": r.config, "input_shape": list(r.input_shape),
                   "n_classes": r.n_classes,
-                  "without_norm": [name for name, p in graph.perceptrons() if p.norm is None]}
+                  "without_norm": [name for name, p in graph.perceptrons() if p.norm is None],
+                  "float64": next(graph.parameters()).dtype == torch.float64}
         _write_json(folder / f"{key}.json", header)
         _write_npz(folder / f"{key}.npz", {k: v.detach().numpy() for k, v in graph.state_dict().items()})
         return [f"{key}.json", f"{key}.npz"]
@@ -62,6 +63,8 @@ class ModelCodec:
         for name, p in graph.perceptrons():
             if name in header["without_norm"]:
                 p.norm = None
+        if header["float64"]:
+            graph.double()
         tensors = {k: torch.from_numpy(v) for k, v in _read_npz(folder / f"{key}.npz").items()}
         graph.load_state_dict(tensors, strict=True)
         return graph.eval()

@@ -10,7 +10,8 @@ def contract_errors(chain: list[tuple[str, type[PipelineStep]]]) -> list[tuple[i
     for position, (name, step) in enumerate(chain):
         for key in step.requires + step.updates:
             if key not in available:
-                errors.append((position, f"step '{name}' requires '{key}', but no earlier step promises it"))
+                errors.append((position, f"step '{name}' requires '{key}', but no earlier step promises it; "
+                              "add the step that provides it earlier in steps"))
         for key in step.writes():
             available[key] = name
         for key in step.clears:
@@ -29,3 +30,10 @@ def resolve_writers(chain: list[tuple[str, type[PipelineStep]]]) -> list[dict[st
         for key in step.clears:
             latest.pop(key, None)
     return resolved
+
+
+def mode_errors(chain: list[tuple[str, type[PipelineStep]]], mode: str) -> list[tuple[int, str]]:
+    """(position, message) for every step that does not apply to spiking mode `mode`."""
+    return [(position, f"step '{name}' applies to spiking modes {', '.join(step.modes)}, not '{mode}'; "
+                       "remove it or change spiking.mode")
+            for position, (name, step) in enumerate(chain) if step.modes and mode not in step.modes]

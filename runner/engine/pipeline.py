@@ -5,7 +5,7 @@ from pathlib import Path
 
 from runner.engine.console import Console
 from runner.engine.context import StepContext
-from runner.engine.contracts import contract_errors, resolve_writers
+from runner.engine.contracts import contract_errors, mode_errors, resolve_writers
 from runner.engine.fingerprint import fingerprint
 from runner.engine.report import Report, previous_statuses
 from runner.engine.store import CheckpointStore
@@ -40,11 +40,11 @@ class Pipeline:
 
     def _check_contracts(self) -> None:
         from runner.spec import spec_error
-        errors = contract_errors(self.chain)
+        errors = sorted(contract_errors(self.chain) + mode_errors(self.chain, self.spec.spiking.mode))
         if errors:
             lines = [spec_error(self.spec.path, self.entries[i].line, f"steps.{self.entries[i].name}", message)
                      for i, message in errors]
-            raise UserError("\n".join(lines) + "\nadd the step that provides it earlier in `steps:`")
+            raise UserError("\n".join(lines))
 
     def _fingerprints(self) -> dict[str, str]:
         prints: dict[str, str] = {}

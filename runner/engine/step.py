@@ -26,6 +26,8 @@ class PipelineStep:
     clears: ClassVar[tuple[str, ...]] = ()
     sections: ClassVar[tuple[str, ...]] = ()
     """Spec sections the step reads (part of its fingerprint)."""
+    modes: ClassVar[tuple[str, ...] | None] = None
+    """Spiking modes the step applies to (None: every mode)."""
 
     def run(self, ctx) -> StepResult:
         raise NotImplementedError

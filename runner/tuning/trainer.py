@@ -7,8 +7,9 @@ from runner.data import batches
 
 
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """Class predictions (argmax, lowest index on ties) in eval mode."""
+    """Class predictions (argmax, lowest index on ties) in eval mode, in the model's precision."""
     model.eval()
+    x = x.to(next(model.parameters()).dtype)
     with torch.no_grad():
         return torch.cat([model(x[i:i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)])
 

@@ -1,0 +1,39 @@
+"""Integer weights: effective parameters x an integer threshold, rounded into `bits` bits.
+
+The threshold `theta` is the parameter scale: `W_q = round(W_eff * theta)` with
+`theta = max(1, round(max_int / max|W_eff, b_eff|))`, so weights and bias share one range.
+"""
+
+import torch
+
+from mappers.nn.effective import effective_parameters
+from mappers.nn.perceptron import Perceptron
+
+
+def integer_range(bits: int) -> tuple[int, int]:
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
+def parameter_scale_for(w_eff: torch.Tensor, b_eff: torch.Tensor, bits: int) -> int:
+    """The integer threshold that spreads the largest effective parameter over the bit range."""
+    largest = float(torch.cat([w_eff.abs().flatten(), b_eff.abs()]).max())
+    return max(1, round(integer_range(bits)[1] / largest)) if largest > 0 else 1
+
+
+def integer_parameters(w_eff: torch.Tensor, b_eff: torch.Tensor, theta: int, bits: int):
+    """(W_q, b_q) as int64 tensors, rounded and clipped to the bit range."""
+    lo, hi = integer_range(bits)
+    return (torch.round(w_eff * theta).clamp(lo, hi).long(), torch.round(b_eff * theta).clamp(lo, hi).long())
+
+
+def quantized_layer_parameters(p: Perceptron, bits: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Layer weight and bias (model units) whose effective values are exactly `W_q / theta`."""
+    w_eff, b_eff = effective_parameters(p)
+    theta = parameter_scale_for(w_eff, b_eff, bits)
+    w_q, b_q = integer_parameters(w_eff, b_eff, theta, bits)
+    scale = p.activation_scale.double()
+    weight = ((w_q.double() / theta).T * scale / p.fan_in_scales().double()[None, :]).reshape(p.layer.weight.shape)
+    bias = b_q.double() / theta * scale
+    if p.activation is not None:
+        bias = bias - p.activation.shift.double()
+    return weight, bias, theta

@@ -1,0 +1,36 @@
+"""activation_shift: a half-level shift that turns the chip's floor staircase into rounding.
+
+Rate coding bakes it into the bias; TTFS keeps it inside the quantizer and soft-core
+mapping adds `shift / activation_scale` to the deployed bias.
+"""
+
+import torch
+
+from runner.engine.step import PipelineStep, StepResult
+from runner.steps.tuned import activation_levels
+from runner.tuning.trainer import accuracy
+
+
+class ActivationShiftStep(PipelineStep):
+    type = "activation_shift"
+    updates = ("model",)
+    modes = ("rate", "ttfs_quantized")
+    sections = ("spiking", "data")
+
+    def run(self, ctx) -> StepResult:
+        model, mode = ctx.get("model"), ctx.spec.spiking.mode
+        levels = activation_levels(ctx.spec)
+        for _, p in model.perceptrons():
+            if p.activation is None:
+                continue
+            shift = p.activation_scale / (2 * levels)
+            if mode == "rate":
+                target = p.norm.bias if p.norm is not None else p.layer.bias
+                with torch.no_grad():
+                    target.add_(shift)
+            else:
+                p.activation.shift.copy_(shift)
+        where = "baked into the bias" if mode == "rate" else "kept in the quantizer"
+        ctx.log(f"half-level shift for {levels} levels, {where}")
+        ctx.put("model", model)
+        return StepResult(metric=accuracy(model, ctx.data.val_x, ctx.data.val_y))

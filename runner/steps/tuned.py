@@ -1,0 +1,29 @@
+"""Shared wiring of the adaptation steps: spec parameters in, the adapted model's metric out."""
+
+from runner.tuning.adaptation import adapt
+from runner.tuning.trainer import accuracy, train
+
+
+def adapt_model(ctx, model, apply) -> float:
+    """Progressively apply `apply(model, t)` with the step's tuner settings; returns validation accuracy."""
+    data, settings, params = ctx.data, ctx.training, ctx.params
+    result = adapt(
+        model, apply=apply,
+        evaluate=lambda m: accuracy(m, data.val_x, data.val_y),
+        recover=lambda m: train(m, data, settings, epochs=params["tuner_epochs"], seed=ctx.spec.seed,
+                                lr=params.get("lr") or settings.lr),
+        max_cycles=params["max_cycles"], tolerance=settings.tolerance, log=ctx.log)
+    return result.metrics[-1]
+
+
+def hidden_activations(model):
+    """The activation modules of every perceptron but the output layer."""
+    return [p.activation for _, p in model.perceptrons() if p.activation is not None]
+
+
+def activation_levels(spec) -> int:
+    """Activation levels: S or T (`spiking.steps`), or activation_quantization's `levels` in rate mode."""
+    for entry in spec.steps:
+        if entry.type == "activation_quantization" and entry.params.get("levels"):
+            return entry.params["levels"]
+    return spec.spiking.steps

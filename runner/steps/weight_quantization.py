@@ -1,0 +1,58 @@
+"""weight_quantization: integer weights and biases of `platform.weight_bits`, progressively.
+
+BatchNorm is folded first (its statistics frozen from here on) and per-source input scales
+computed, so the quantized values are the deployed effective parameters. The final model is
+float64 with weights exactly `W_q / theta` in effective units.
+"""
+
+import torch
+
+from mappers.graph.scales import compute_per_source_scales
+from mappers.nn.effective import fuse_normalization
+from mappers.nn.quantization import quantized_layer_parameters
+from runner.engine.step import PipelineStep, StepResult
+from runner.steps.tuned import adapt_model
+from runner.tuning.trainer import accuracy
+
+
+def blend_quantized(model, bits: int, rate: float) -> None:
+    """Move every perceptron's weights `rate` of the way to their quantized values."""
+    with torch.no_grad():
+        for _, p in model.perceptrons():
+            weight, bias, _ = quantized_layer_parameters(p, bits)
+            p.layer.weight.lerp_(weight.to(p.layer.weight.dtype), rate)
+            p.layer.bias.lerp_(bias.to(p.layer.bias.dtype), rate)
+
+
+def bake_quantized(model, bits: int, readout_levels: int) -> None:
+    """Set the exact quantized weights in float64 and record bits and thresholds."""
+    model.double()
+    with torch.no_grad():
+        for _, p in model.perceptrons():
+            weight, bias, theta = quantized_layer_parameters(p, bits)
+            p.layer.weight.copy_(weight)
+            p.layer.bias.copy_(bias)
+            p.weight_bits.fill_(bits)
+            p.parameter_scale.fill_(theta)
+            if p.is_output and readout_levels:
+                p.readout_lattice.fill_(readout_levels * theta)
+
+
+class WeightQuantizationStep(PipelineStep):
+    type = "weight_quantization"
+    updates = ("model",)
+    sections = ("platform", "spiking", "training", "data")
+
+    def run(self, ctx) -> StepResult:
+        model, bits = ctx.get("model"), ctx.spec.platform.weight_bits
+        for _, p in model.perceptrons():
+            if p.norm is not None:
+                fuse_normalization(p)
+        compute_per_source_scales(model)
+        adapt_model(ctx, model, lambda m, rate: blend_quantized(m, bits, rate))
+        spiking = ctx.spec.spiking
+        bake_quantized(model, bits, spiking.steps if spiking.mode == "ttfs_quantized" else 0)
+        thetas = [int(p.parameter_scale) for _, p in model.perceptrons()]
+        ctx.log(f"{bits}-bit weights; thresholds (parameter scales) per perceptron: {thetas}")
+        ctx.put("model", model)
+        return StepResult(metric=accuracy(model, ctx.data.val_x, ctx.data.val_y))
