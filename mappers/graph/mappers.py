@@ -4,9 +4,12 @@ Structural mappers (`route`) move elements without arithmetic, so the same funct
 value addresses and per-element scales alike; perceptron mappers create cores.
 """
 
+import einops
 import numpy as np
 import torch
 from torch import nn
+
+from mappers.ir.im2col import pooling_windows
 
 from mappers.nn.perceptron import Perceptron
 
@@ -52,3 +55,49 @@ class FlattenMapper(Mapper):
 
     def route(self, elements: np.ndarray) -> np.ndarray:
         return elements.reshape(-1)
+
+
+class ConcatMapper(Mapper):
+    """Concatenates its sources along the channel (first per-sample) axis: the fire module's join."""
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        return torch.cat(xs, dim=1)
+
+    def route(self, *elements: np.ndarray) -> np.ndarray:
+        return np.concatenate(elements, axis=0)
+
+
+class RearrangeMapper(Mapper):
+    """An einops rearrangement of the per-sample axes (a permutation, so it routes exactly)."""
+
+    def __init__(self, source: int, pattern: str, **axes: int):
+        super().__init__((source,))
+        self.pattern, self.axes = pattern, axes
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return einops.rearrange(x, self.pattern, **self.axes)
+
+    def route(self, elements: np.ndarray) -> np.ndarray:
+        return einops.rearrange(elements[None], self.pattern, **self.axes)[0]
+
+
+class MaxPoolMapper(Mapper):
+    """2-D max pooling: a ComputeOp on the chip (exact under any monotone staircase)."""
+
+    def __init__(self, source: int, kernel: int, stride: int | None = None, padding: int = 0):
+        super().__init__((source,))
+        self.kernel, self.stride, self.padding = kernel, stride or kernel, padding
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.max_pool2d(x, self.kernel, self.stride, self.padding)
+
+    def windows(self, elements: np.ndarray, fill) -> np.ndarray:
+        """(C, out_h, out_w, k*k): `elements` (C, H, W) under each pooling window."""
+        return pooling_windows(elements, self.kernel, self.stride, self.padding, fill)
+
+
+class GlobalAvgPoolMapper(Mapper):
+    """Mean over the spatial axes; as the readout it is one exact neural core per channel."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean(dim=(2, 3))

@@ -40,18 +40,19 @@ class MapperGraph(nn.Module):
             if isinstance(node, PerceptronMapper):
                 yield f"node{i}", node.perceptron
 
-    def propagate(self, inputs: np.ndarray, perceptron_fn: Callable) -> list[np.ndarray]:
-        """Per-element arrays for every node: structural nodes route, perceptrons call `perceptron_fn`.
+    def propagate(self, inputs: np.ndarray, visit: Callable) -> list[np.ndarray]:
+        """Per-element arrays for every node, starting from `inputs` at the input node.
 
-        `perceptron_fn(name, perceptron, input_elements)` returns the perceptron's output array.
+        Structural nodes (those with `route`) move elements; every other node calls
+        `visit(name, node, *source_arrays)`, which returns the node's output array.
         """
         arrays: list[np.ndarray] = []
         for i, node in enumerate(self.nodes):
             args = [arrays[s] for s in node.sources]
             if isinstance(node, InputMapper):
                 arrays.append(inputs)
-            elif isinstance(node, PerceptronMapper):
-                arrays.append(perceptron_fn(f"node{i}", node.perceptron, args[0]))
-            else:
+            elif hasattr(node, "route"):
                 arrays.append(node.route(*args))
+            else:
+                arrays.append(visit(f"node{i}", node, *args))
         return arrays

@@ -1,27 +1,46 @@
-"""Per-source input scales: each perceptron input gets the activation scale of what feeds it."""
+"""Per-source input scales: each perceptron input gets the activation scale of what feeds it.
+
+Scales flow through the graph as per-element arrays: structural nodes move them like
+values (a rearrangement permutes them, a concatenation joins them), pools keep them.
+"""
 
 import numpy as np
 import torch
 
+from mappers.graph.mappers import GlobalAvgPoolMapper, MaxPoolMapper, PerceptronMapper
 from mappers.graph.representation import MapperGraph
 from mappers.nn.perceptron import Perceptron
 
 
-def channel_scales(name: str, p: Perceptron, inputs: np.ndarray) -> np.ndarray:
-    """One scale per input feature (Linear) or channel (Conv2d, whose positions must agree)."""
-    if not p.is_conv:
-        return inputs.reshape(-1)
-    per_channel = inputs.reshape(inputs.shape[0], -1)
+def uniform_per_channel(name: str, elements: np.ndarray) -> np.ndarray:
+    """The one scale of each channel of (C, ...) `elements`; channels must not mix scales."""
+    per_channel = elements.reshape(elements.shape[0], -1)
     if not np.all(per_channel == per_channel[:, :1]):
-        raise ValueError(f"{name}: input channels mix sources of different scales across positions")
+        raise ValueError(f"{name}: a channel mixes sources of different scales across positions")
     return per_channel[:, 0]
+
+
+def output_scales(name: str, node, inputs: np.ndarray) -> np.ndarray:
+    """The per-element scales a non-structural node outputs."""
+    if isinstance(node, PerceptronMapper):
+        p: Perceptron = node.perceptron
+        return np.full(p.output_shape(inputs.shape), float(p.activation_scale))
+    if isinstance(node, MaxPoolMapper):
+        windows = node.windows(inputs, np.nan)
+        return np.nanmax(windows, axis=-1)
+    if isinstance(node, GlobalAvgPoolMapper):
+        return uniform_per_channel(name, inputs)
+    raise TypeError(f"{name}: no scale rule for {type(node).__name__}")
 
 
 def compute_per_source_scales(graph: MapperGraph) -> None:
     """Walk the graph and set every perceptron's `per_input_scales` (the network input has scale 1)."""
 
-    def assign(name: str, p: Perceptron, inputs: np.ndarray) -> np.ndarray:
-        p.per_input_scales.copy_(torch.as_tensor(channel_scales(name, p, inputs), dtype=p.per_input_scales.dtype))
-        return np.full(p.output_shape(inputs.shape), float(p.activation_scale))
+    def visit(name: str, node, inputs: np.ndarray) -> np.ndarray:
+        if isinstance(node, PerceptronMapper):
+            p = node.perceptron
+            scales = uniform_per_channel(name, inputs) if p.is_conv else inputs.reshape(-1)
+            p.per_input_scales.copy_(torch.as_tensor(scales, dtype=p.per_input_scales.dtype))
+        return output_scales(name, node, inputs)
 
-    graph.propagate(np.ones(graph.input_shape), assign)
+    graph.propagate(np.ones(graph.input_shape), visit)

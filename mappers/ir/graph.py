@@ -31,24 +31,58 @@ class NeuralCore:
 
 
 @dataclass
+class ComputeOp:
+    """What a crossbar cannot do (max-pool): each output reduces a row of `sources` on the host.
+
+    `position` is the number of cores executed before it: a synchronization point.
+    """
+
+    kind: str
+    layer: str
+    sources: np.ndarray
+    position: int = 0
+
+    @property
+    def outputs(self) -> int:
+        return self.sources.shape[0]
+
+
+@dataclass
 class IRGraph:
-    """Soft cores in execution order; `outputs` are the value indices of the class scores."""
+    """Soft cores and compute ops in execution order; `outputs` are the value indices of the class scores."""
 
     n_inputs: int
     cores: list[NeuralCore] = field(default_factory=list)
+    ops: list[ComputeOp] = field(default_factory=list)
     outputs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def next_value(self) -> int:
-        """The value index the next added core's first neuron will get."""
-        return FIRST_INPUT + self.n_inputs + sum(c.neurons for c in self.cores)
+        """The value index the next added core neuron or op output will get."""
+        return (FIRST_INPUT + self.n_inputs + sum(c.neurons for c in self.cores)
+                + sum(op.outputs for op in self.ops))
+
+    def _allocate(self, name: str, sources: np.ndarray, count: int) -> np.ndarray:
+        start = self.next_value()
+        if sources.size and sources.max() >= start:
+            raise ValueError(f"{name} reads a value that is not computed before it")
+        return np.arange(start, start + count, dtype=np.int64)
 
     def add_core(self, core: NeuralCore) -> np.ndarray:
         """Append `core` and return the value indices of its neurons."""
-        start = self.next_value()
-        if core.sources.size and core.sources.max() >= start:
-            raise ValueError(f"core {core.layer} reads a value that is not computed before it")
+        values = self._allocate(f"core {core.layer}", core.sources, core.neurons)
         self.cores.append(core)
-        return np.arange(start, start + core.neurons, dtype=np.int64)
+        return values
+
+    def add_op(self, op: ComputeOp) -> np.ndarray:
+        """Append `op` after the cores added so far and return the value indices of its outputs."""
+        values = self._allocate(f"op {op.layer}", op.sources, op.outputs)
+        op.position = len(self.cores)
+        self.ops.append(op)
+        return values
+
+    def stages(self) -> int:
+        """Host round-trips: the distinct synchronization points the compute ops need."""
+        return len({op.position for op in self.ops})
 
     @property
     def integer(self) -> bool:

@@ -18,3 +18,10 @@ def receptive_fields(elements: np.ndarray, kernel: tuple[int, int], stride: tupl
     windows = sliding_window_view(padded, kernel, axis=(1, 2))[:, ::sh, ::sw]
     channels, out_h, out_w = windows.shape[:3]
     return windows.transpose(1, 2, 0, 3, 4).reshape(out_h * out_w, -1), (out_h, out_w)
+
+
+def pooling_windows(elements: np.ndarray, kernel: int, stride: int, padding: int, fill) -> np.ndarray:
+    """(C, out_h, out_w, kernel*kernel): each channel of `elements` (C, H, W) under each window."""
+    padded = np.pad(elements, ((0, 0), (padding, padding), (padding, padding)), constant_values=fill)
+    windows = sliding_window_view(padded, (kernel, kernel), axis=(1, 2))[:, ::stride, ::stride]
+    return windows.reshape(windows.shape[:3] + (-1,))

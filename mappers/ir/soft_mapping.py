@@ -4,7 +4,8 @@ import numpy as np
 import torch
 
 from mappers.graph.representation import MapperGraph
-from mappers.ir.graph import ALWAYS_ON, FIRST_INPUT, OFF, IRGraph, NeuralCore
+from mappers.graph.mappers import GlobalAvgPoolMapper, MaxPoolMapper, PerceptronMapper
+from mappers.ir.graph import ALWAYS_ON, FIRST_INPUT, OFF, ComputeOp, IRGraph, NeuralCore
 from mappers.ir.im2col import receptive_fields
 from mappers.nn.effective import effective_parameters
 from mappers.nn.perceptron import Perceptron
@@ -64,6 +65,23 @@ def map_perceptron(ir: IRGraph, name: str, p: Perceptron, inputs: np.ndarray,
     return outputs.T.reshape((weights.shape[1],) + spatial)
 
 
+def map_max_pool(ir: IRGraph, name: str, node: MaxPoolMapper, inputs: np.ndarray) -> np.ndarray:
+    """One ComputeOp: each output takes the max over its window (padding reads an off axon, 0)."""
+    windows = node.windows(inputs, OFF)
+    values = ir.add_op(ComputeOp("max", name, windows.reshape(-1, windows.shape[-1]).astype(np.int64)))
+    return values.reshape(windows.shape[:3])
+
+
+def map_global_average(ir: IRGraph, name: str, inputs: np.ndarray, integer: bool, readout: bool) -> np.ndarray:
+    """One core per channel averaging its positions: weights 1 and threshold H*W (exact)."""
+    channels, taps = inputs.shape[0], inputs[0].size
+    weights = np.ones((taps, 1), np.int64) if integer else np.full((taps, 1), 1.0 / taps)
+    threshold = np.array([taps if integer else 1.0])
+    return np.concatenate([ir.add_core(NeuralCore(f"{name}[{c}]", weights, threshold,
+                                                  inputs[c].reshape(-1).astype(np.int64), is_output=readout))
+                           for c in range(channels)])
+
+
 def map_soft_cores(graph: MapperGraph, core_shapes: list[tuple[int, int]]) -> IRGraph:
     """Lower `graph` to an IRGraph for cores of the given (axons, neurons) shapes."""
     n_inputs = int(np.prod(graph.input_shape))
@@ -72,6 +90,16 @@ def map_soft_cores(graph: MapperGraph, core_shapes: list[tuple[int, int]]) -> IR
     quantized = {int(p.weight_bits) > 0 for _, p in graph.perceptrons()}
     if len(quantized) > 1:
         raise MappingError("some perceptrons have integer weights and some float: quantize all or none")
-    maps = graph.propagate(inputs, lambda name, p, x: map_perceptron(ir, name, p, x, core_shapes))
-    ir.outputs = maps[-1].reshape(-1)
+    last = f"node{len(graph.nodes) - 1}"
+
+    def visit(name: str, node, elements: np.ndarray) -> np.ndarray:
+        if isinstance(node, PerceptronMapper):
+            return map_perceptron(ir, name, node.perceptron, elements, core_shapes)
+        if isinstance(node, MaxPoolMapper):
+            return map_max_pool(ir, name, node, elements)
+        if isinstance(node, GlobalAvgPoolMapper):
+            return map_global_average(ir, name, elements, quantized == {True}, readout=name == last)
+        raise MappingError(f"{name}: {type(node).__name__} cannot be mapped to cores")
+
+    ir.outputs = graph.propagate(inputs, visit)[-1].reshape(-1)
     return ir
