@@ -11,15 +11,24 @@ import numpy as np
 OFF, ALWAYS_ON, FIRST_INPUT = 0, 1, 2
 
 
+class MappingError(ValueError):
+    """The network cannot be lowered onto the platform as configured."""
+
+
 @dataclass
 class NeuralCore:
-    """A crossbar: `weights` (axons x neurons), per-neuron `thresholds`, a value index per axon."""
+    """A crossbar: `weights` (axons x neurons), per-neuron `thresholds`, a value index per axon.
+
+    Output cores report their membrane potential (the readout); partial-sum cores pass their
+    signed, unthresholded membrane input on to an accumulating core (axon tiling).
+    """
 
     layer: str
     weights: np.ndarray
     thresholds: np.ndarray
     sources: np.ndarray
     is_output: bool = False
+    partial: bool = False
 
     @property
     def axons(self) -> int:

@@ -1,31 +1,35 @@
 """Soft-core mapping: lower a mapper graph to IR cores, tiled to fit the platform's cores."""
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
 from mappers.graph.representation import MapperGraph
 from mappers.graph.mappers import GlobalAvgPoolMapper, MaxPoolMapper, PerceptronMapper
-from mappers.ir.graph import ALWAYS_ON, FIRST_INPUT, OFF, ComputeOp, IRGraph, NeuralCore
+from mappers.ir.graph import ALWAYS_ON, FIRST_INPUT, OFF, ComputeOp, IRGraph, MappingError, NeuralCore
+from mappers.ir.axon_tiling import map_axon_tiled
 from mappers.ir.im2col import receptive_fields
 from mappers.nn.effective import effective_parameters
 from mappers.nn.perceptron import Perceptron
 
 
-class MappingError(ValueError):
-    """The network cannot be lowered onto the platform as configured."""
+@dataclass(frozen=True)
+class CoreBudget:
+    """What soft cores may look like: the core types' (axons, neurons) and the tiling the chip allows."""
 
+    shapes: tuple[tuple[int, int], ...]
+    axon_tiling: bool = False
+    partial_sum: bool = False
 
-def neuron_tile(layer: str, axons: int, core_shapes: list[tuple[int, int]]) -> int:
-    """Neurons per tile: the widest core type that holds all `axons` of the layer."""
-    fitting = [n for a, n in core_shapes if a >= axons]
-    if not fitting:
-        largest = max(a for a, _ in core_shapes)
-        raise MappingError(
-            f"layer {layer} needs {axons} axons (fan-in + bias) but the largest core has {largest}; "
-            "use cores with more axons, a narrower layer, or platform.allow_axon_tiling: true "
-            "(axon tiling is not available yet)"
-        )
-    return max(fitting)
+    def neuron_tile(self, axons: int) -> int | None:
+        """Neurons per tile: the widest core type holding all `axons`; None when none does."""
+        fitting = [n for a, n in self.shapes if a >= axons]
+        return max(fitting) if fitting else None
+
+    def largest(self) -> tuple[int, int]:
+        """The core type with the most axons (ties: most neurons): where tiled layers go."""
+        return max(self.shapes)
 
 
 def core_parameters(p: Perceptron) -> tuple[np.ndarray, int | float]:
@@ -47,16 +51,24 @@ def receptive_field_sources(p: Perceptron, inputs: np.ndarray) -> tuple[np.ndarr
     return fields, spatial
 
 
-def map_perceptron(ir: IRGraph, name: str, p: Perceptron, inputs: np.ndarray,
-                   core_shapes: list[tuple[int, int]]) -> np.ndarray:
+def map_perceptron(ir: IRGraph, name: str, p: Perceptron, inputs: np.ndarray, budget: CoreBudget) -> np.ndarray:
     """Add the cores of one perceptron (per output position, neuron-tiled, bias on an always-on axon)."""
     weights, threshold = core_parameters(p)
     fields, spatial = receptive_field_sources(p, inputs)
-    tile = neuron_tile(name, weights.shape[0], core_shapes)
+    tile = budget.neuron_tile(weights.shape[0])
+    if tile is None and not budget.axon_tiling:
+        raise MappingError(
+            f"layer {name} needs {weights.shape[0]} axons (fan-in + bias) but the largest core has "
+            f"{budget.largest()[0]}; use cores with more axons, a narrower layer, or platform.allow_axon_tiling: true")
     outputs = np.empty((len(fields), weights.shape[1]), np.int64)
     for position, field in enumerate(fields):
         sources = np.append(field, ALWAYS_ON).astype(np.int64)
         where = f"@{position}" if spatial else ""
+        if tile is None:
+            axons, neurons = budget.largest()
+            outputs[position] = map_axon_tiled(ir, f"{name}{where}", weights, threshold, sources, p.is_output,
+                                               axons, neurons, budget.partial_sum)
+            continue
         for start in range(0, weights.shape[1], tile):
             block = weights[:, start:start + tile]
             core = NeuralCore(f"{name}{where}[{start}:{start + block.shape[1]}]", block,
@@ -82,8 +94,8 @@ def map_global_average(ir: IRGraph, name: str, inputs: np.ndarray, integer: bool
                            for c in range(channels)])
 
 
-def map_soft_cores(graph: MapperGraph, core_shapes: list[tuple[int, int]]) -> IRGraph:
-    """Lower `graph` to an IRGraph for cores of the given (axons, neurons) shapes."""
+def map_soft_cores(graph: MapperGraph, budget: CoreBudget) -> IRGraph:
+    """Lower `graph` to an IRGraph of cores that fit `budget`."""
     n_inputs = int(np.prod(graph.input_shape))
     ir = IRGraph(n_inputs)
     inputs = FIRST_INPUT + np.arange(n_inputs, dtype=np.int64).reshape(graph.input_shape)
@@ -94,7 +106,7 @@ def map_soft_cores(graph: MapperGraph, core_shapes: list[tuple[int, int]]) -> IR
 
     def visit(name: str, node, elements: np.ndarray) -> np.ndarray:
         if isinstance(node, PerceptronMapper):
-            return map_perceptron(ir, name, node.perceptron, elements, core_shapes)
+            return map_perceptron(ir, name, node.perceptron, elements, budget)
         if isinstance(node, MaxPoolMapper):
             return map_max_pool(ir, name, node, elements)
         if isinstance(node, GlobalAvgPoolMapper):

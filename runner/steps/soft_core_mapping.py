@@ -2,7 +2,7 @@
 
 from mappers.graph.scales import compute_per_source_scales
 from mappers.hardware.lowering import chip_program
-from mappers.ir.soft_mapping import MappingError, map_soft_cores
+from mappers.ir.soft_mapping import CoreBudget, MappingError, map_soft_cores
 from runner.engine.step import PipelineStep, StepResult
 from runner.errors import UserError
 from runner.steps.chip_run import chip_accuracy
@@ -17,9 +17,11 @@ class SoftCoreMappingStep(PipelineStep):
     def run(self, ctx) -> StepResult:
         model = ctx.get("model")
         compute_per_source_scales(model)
-        shapes = [(c.axons, c.neurons) for c in ctx.spec.platform.cores]
+        platform = ctx.spec.platform
+        budget = CoreBudget(tuple((c.axons, c.neurons) for c in platform.cores),
+                            axon_tiling=platform.allow_axon_tiling, partial_sum=platform.partial_sum_cores)
         try:
-            ir = map_soft_cores(model, shapes)
+            ir = map_soft_cores(model, budget)
         except MappingError as error:
             raise UserError(str(error)) from error
         axons = sum(c.axons for c in ir.cores)

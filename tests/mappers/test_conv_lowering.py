@@ -8,7 +8,7 @@ from torch import nn
 from mappers.graph.mappers import InputMapper, PerceptronMapper
 from mappers.graph.representation import MapperGraph
 from mappers.graph.scales import compute_per_source_scales
-from mappers.ir.soft_mapping import map_soft_cores
+from mappers.ir.soft_mapping import CoreBudget, map_soft_cores
 from mappers.nn.perceptron import Perceptron
 from tests.mappers.test_soft_mapping import evaluate_ir
 
@@ -22,7 +22,7 @@ def test_im2col_cores_equal_conv2d(channels, out_channels, kernel, stride, paddi
     p = Perceptron(conv, batch_norm=False, is_output=True)
     graph = MapperGraph((channels, 9, 9), [InputMapper(), PerceptronMapper(0, p)])
     compute_per_source_scales(graph)
-    ir = map_soft_cores(graph, [(256, 4)])
+    ir = map_soft_cores(graph, CoreBudget(((256, 4),)))
     x = torch.rand(5, channels, 9, 9, dtype=torch.float64)
     expected = torch.nn.functional.conv2d(x, conv.weight, conv.bias, stride=stride, padding=padding)
     chip = evaluate_ir(ir, x.reshape(5, -1).numpy()).reshape(expected.shape)

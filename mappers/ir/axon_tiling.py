@@ -1,0 +1,57 @@
+"""Axon tiling: a fan-in larger than a core is split over partial cores and summed by an accumulator.
+
+With a partial-sum core type (signed, non-spiking) the partial cores pass their raw membrane
+input v_j on and the accumulator adds them: exact in every mode. Without it, each partial
+core has two spiking neurons per output, relu(v_j)/t_j and relu(-v_j)/t_j, with t_j the sum of
+|w| of the chunk (so inputs in [0, 1] never saturate them), and the accumulator weighs them
+by +t_j and -t_j: exact in continuous TTFS, approximate where spikes are quantized.
+"""
+
+import numpy as np
+
+from mappers.ir.graph import ALWAYS_ON, IRGraph, MappingError, NeuralCore
+
+
+def accumulator_tile(name: str, chunks: int, per_output: int, axons: int, neurons: int) -> int:
+    """Outputs per accumulator: its axons hold every chunk's partials for them plus the bias."""
+    tile = min((axons - 1) // (chunks * per_output), neurons // per_output)
+    if tile < 1:
+        raise MappingError(f"layer {name}: fan-in needs {chunks} partial cores per output, more than one "
+                              f"accumulating core of {axons} axons can sum; use larger cores or a narrower layer")
+    return tile
+
+
+def map_axon_tiled(ir: IRGraph, name: str, weights: np.ndarray, threshold, sources: np.ndarray,
+                   is_output: bool, axons: int, neurons: int, partial_sum: bool) -> np.ndarray:
+    """Cores computing one position of a layer whose `weights` (fan-in + bias row) exceed `axons`."""
+    fan_in, outputs = weights.shape[0] - 1, weights.shape[1]
+    chunks = -(-fan_in // axons)
+    per_output = 1 if partial_sum else 2
+    tile = accumulator_tile(name, chunks, per_output, axons, neurons)
+    values = np.empty(outputs, np.int64)
+    for start in range(0, outputs, tile):
+        stop = min(start + tile, outputs)
+        inputs, gains = [], []
+        for j in range(chunks):
+            rows = slice(j * axons, min((j + 1) * axons, fan_in))
+            block = weights[rows, start:stop]
+            label = f"{name}[{start}:{stop}]/partial{j}"
+            if partial_sum:
+                core = NeuralCore(label, block, np.ones(stop - start, weights.dtype), sources[rows], partial=True)
+                gains.append(np.ones(stop - start, weights.dtype))
+            else:
+                bound = np.abs(block).sum(axis=0)
+                bound = np.where(bound > 0, bound, 1).astype(weights.dtype)
+                core = NeuralCore(label, np.hstack([block, -block]), np.concatenate([bound, bound]), sources[rows])
+                gains += [bound, -bound]
+            inputs.append(ir.add_core(core))
+        width = stop - start
+        acc_weights = np.zeros((len(gains) * width + 1, width), weights.dtype)
+        for k, gain in enumerate(gains):
+            acc_weights[k * width + np.arange(width), np.arange(width)] = gain
+        acc_weights[-1] = weights[-1, start:stop]
+        acc_sources = np.append(np.concatenate(inputs), ALWAYS_ON).astype(np.int64)
+        accumulator = NeuralCore(f"{name}[{start}:{stop}]/sum", acc_weights, np.full(width, threshold),
+                                 acc_sources, is_output=is_output)
+        values[start:stop] = ir.add_core(accumulator)
+    return values
