@@ -4,10 +4,12 @@ from dataclasses import dataclass
 
 from mappers.graph.representation import MapperGraph
 from mappers.zoo.conv import build_conv
+from mappers.zoo.mixer import build_mixer
 from mappers.zoo.mlp import build_mlp
 from mappers.zoo.squeezenet import build_squeezenet
 
-BUILDERS = {"mlp": build_mlp, "conv": build_conv, "squeezenet": build_squeezenet}
+BUILDERS = {"mlp": build_mlp, "conv": build_conv, "squeezenet": build_squeezenet,
+            "mixer": build_mixer}
 
 
 @dataclass(frozen=True)
