@@ -21,6 +21,7 @@ class Activation(nn.Module):
         self.register_buffer("levels", torch.tensor(0))
         self.register_buffer("quantize_rate", torch.tensor(0.0))
         self.register_buffer("bottom_bin", torch.tensor(False))
+        self.register_buffer("lattice_eps", torch.tensor(0.0, dtype=torch.float64))
 
     def forward(self, z: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
         z = z + self.shift
@@ -28,6 +29,6 @@ class Activation(nn.Module):
         if self.clamp_rate > 0:
             y = y + self.clamp_rate * (torch.minimum(y, scale) - y)
         if self.levels > 0 and self.quantize_rate > 0:
-            q = staircase(z, scale, int(self.levels), bool(self.bottom_bin))
+            q = staircase(z, scale, int(self.levels), bool(self.bottom_bin), float(self.lattice_eps))
             y = y + self.quantize_rate * (q - y).detach()
         return y

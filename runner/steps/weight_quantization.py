@@ -10,6 +10,7 @@ import torch
 from mappers.graph.scales import compute_per_source_scales
 from mappers.nn.effective import fuse_normalization
 from mappers.nn.quantization import quantized_layer_parameters
+from mappers.nn.staircase import LATTICE_EPS
 from runner.engine.step import PipelineStep, StepResult
 from runner.steps.tuned import adapt_model
 from runner.tuning.trainer import accuracy
@@ -36,6 +37,8 @@ def bake_quantized(model, bits: int, readout_levels: int) -> None:
             p.parameter_scale.fill_(theta)
             if p.is_output and readout_levels:
                 p.readout_lattice.fill_(readout_levels * theta)
+            if p.activation is not None:
+                p.activation.lattice_eps.fill_(LATTICE_EPS)
 
 
 class WeightQuantizationStep(PipelineStep):
