@@ -64,6 +64,9 @@ class IRGraph:
     cores: list[NeuralCore] = field(default_factory=list)
     ops: list[ComputeOp] = field(default_factory=list)
     outputs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    core_values: list[int] = field(default_factory=list)
+    op_values: list[int] = field(default_factory=list)
+    """The value index of each core's first neuron and each op's first output."""
 
     def next_value(self) -> int:
         """The value index the next added core neuron or op output will get."""
@@ -80,6 +83,7 @@ class IRGraph:
         """Append `core` and return the value indices of its neurons."""
         values = self._allocate(f"core {core.layer}", core.sources, core.neurons)
         self.cores.append(core)
+        self.core_values.append(int(values[0]) if len(values) else self.next_value())
         return values
 
     def add_op(self, op: ComputeOp) -> np.ndarray:
@@ -87,6 +91,7 @@ class IRGraph:
         values = self._allocate(f"op {op.layer}", op.sources, op.outputs)
         op.position = len(self.cores)
         self.ops.append(op)
+        self.op_values.append(int(values[0]) if len(values) else self.next_value())
         return values
 
     def stages(self) -> int:

@@ -9,7 +9,7 @@ import torch
 
 from mappers.graph.representation import MapperGraph
 from mappers.hardware.mapping import HardCoreMapping
-from mappers.ir.graph import IRGraph, NeuralCore
+from mappers.ir.graph import ComputeOp, IRGraph, NeuralCore
 from mappers.zoo import Recipe, build_model
 
 
@@ -73,25 +73,45 @@ class ModelCodec:
 def ir_arrays(ir: IRGraph) -> tuple[dict, dict[str, np.ndarray]]:
     """An IR graph as (JSON header, flat arrays)."""
     header = {"n_inputs": ir.n_inputs, "layers": [c.layer for c in ir.cores],
-              "is_output": [c.is_output for c in ir.cores],
-              "shapes": [list(c.weights.shape) for c in ir.cores]}
-    empty = np.zeros(0)
-    arrays = {"weights": np.concatenate([c.weights.reshape(-1) for c in ir.cores]) if ir.cores else empty,
-              "thresholds": np.concatenate([c.thresholds for c in ir.cores]) if ir.cores else empty,
-              "sources": np.concatenate([c.sources for c in ir.cores]) if ir.cores else empty,
+              "is_output": [c.is_output for c in ir.cores], "partial": [c.partial for c in ir.cores],
+              "shapes": [list(c.weights.shape) for c in ir.cores],
+              "ops": [{"kind": op.kind, "layer": op.layer, "position": op.position, "shape": list(op.sources.shape)}
+                      for op in ir.ops]}
+
+    def flat(parts: list[np.ndarray], dtype) -> np.ndarray:
+        return np.concatenate([np.ravel(p) for p in parts]) if parts else np.zeros(0, dtype)
+
+    arrays = {"weights": flat([c.weights for c in ir.cores], np.float64),
+              "thresholds": flat([c.thresholds for c in ir.cores], np.float64),
+              "sources": flat([c.sources for c in ir.cores], np.int64),
+              "op_sources": flat([op.sources for op in ir.ops], np.int64),
               "outputs": ir.outputs}
     return header, arrays
 
 
 def ir_from_arrays(header: dict, arrays: dict[str, np.ndarray]) -> IRGraph:
-    """Inverse of `ir_arrays`."""
+    """Inverse of `ir_arrays`: cores and ops re-added in their execution order."""
     ir = IRGraph(header["n_inputs"])
-    w = t = s = 0
-    for layer, is_output, (axons, neurons) in zip(header["layers"], header["is_output"], header["shapes"]):
+    ops = iter(header["ops"])
+    pending = next(ops, None)
+    w = t = s = o = 0
+
+    def flush_ops(before_core: int) -> None:
+        nonlocal pending, o
+        while pending is not None and pending["position"] == before_core:
+            rows, k = pending["shape"]
+            ir.add_op(ComputeOp(pending["kind"], pending["layer"], arrays["op_sources"][o:o + rows * k].reshape(rows, k)))
+            o += rows * k
+            pending = next(ops, None)
+
+    cores = zip(header["layers"], header["is_output"], header["partial"], header["shapes"])
+    for index, (layer, is_output, partial, (axons, neurons)) in enumerate(cores):
+        flush_ops(index)
         core = NeuralCore(layer, arrays["weights"][w:w + axons * neurons].reshape(axons, neurons),
-                          arrays["thresholds"][t:t + neurons], arrays["sources"][s:s + axons], is_output)
+                          arrays["thresholds"][t:t + neurons], arrays["sources"][s:s + axons], is_output, partial)
         ir.add_core(core)
         w, t, s = w + axons * neurons, t + neurons, s + axons
+    flush_ops(len(header["layers"]))
     ir.outputs = arrays["outputs"]
     return ir
 
