@@ -1,0 +1,65 @@
+"""Parse a spec file strictly and keep every value's line: strictyaml for strictness,
+the YAML parser underneath it for positions (strictyaml's own line marks drift after comments)."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import strictyaml
+from strictyaml.ruamel import YAML
+from strictyaml.ruamel.comments import CommentedMap, CommentedSeq
+from strictyaml.ruamel.error import MarkedYAMLError
+
+
+@dataclass
+class Node:
+    """A parsed value (dict of Nodes, list of Nodes, str, or None when empty) and its 1-based line."""
+
+    value: object
+    line: int
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+
+class ParseError(Exception):
+    """The file cannot be read as a block-style YAML mapping; `line` is 1-based."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+def _wrap(value, line: int) -> Node:
+    if isinstance(value, CommentedMap):
+        key_lines = {str(k): value.lc.key(k)[0] + 1 for k in value}
+        nested = lambda v: v is None or isinstance(v, (CommentedMap, CommentedSeq))
+        children = {str(k): _wrap(v, key_lines[str(k)] if nested(v) else value.lc.value(k)[0] + 1)
+                    for k, v in value.items()}
+        return Node(children, line, key_lines)
+    if isinstance(value, CommentedSeq):
+        return Node([_wrap(v, value.lc.item(i)[0] + 1) for i, v in enumerate(value)], line)
+    return Node(None if value is None else str(value), line)
+
+
+def _strictyaml_message(error: MarkedYAMLError) -> tuple[int, str]:
+    mark = error.problem_mark or error.context_mark
+    line = mark.line + 1 if mark is not None else 1
+    problem = (error.problem or error.context or "invalid YAML").strip()
+    if isinstance(error, strictyaml.exceptions.FlowMappingDisallowed) or "flow" in problem.lower():
+        return line, "flow style ({...} or [...]) is not allowed: write the mapping or list in block style"
+    return line, problem
+
+
+def parse(path: Path) -> Node:
+    """The document's root node; raises ParseError for empty, non-mapping or invalid YAML."""
+    text = path.read_text()
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        raise ParseError(1, "the spec is empty: expected a mapping with name, data, model, platform, "
+                            "spiking, training and steps")
+    try:
+        strictyaml.load(text, strictyaml.Any())
+    except MarkedYAMLError as error:
+        raise ParseError(*_strictyaml_message(error)) from error
+    root = YAML(typ="rt").load(text)
+    if not isinstance(root, CommentedMap):
+        raise ParseError(1, "the spec must be a mapping of sections (name:, data:, ...), not a "
+                            f"{'list' if isinstance(root, CommentedSeq) else 'single value'}")
+    return _wrap(root, 1)

@@ -1,0 +1,72 @@
+"""The spec's sections: what every key may hold. Adding a builder or a step is one entry here."""
+
+from mappers.zoo.squeezenet import DEFAULT_FIRES
+from runner.spec.schema import FROM_SCHEMA, Bool, Choice, Enum, Float, Int, Map, Seq, Str
+
+WIDTHS = Seq(Int(min=1))
+
+BUILDER_CONFIGS = {
+    "mlp": Map({"hidden": (WIDTHS, (64,)), "batch_norm": (Bool(), True)}),
+    "conv": Map({"channels": (WIDTHS, (16, 32)), "pool_after": (Seq(Int(min=0)), ()), "hidden": (WIDTHS, ()),
+                 "batch_norm": (Bool(), True)}),
+    "squeezenet": Map({
+        "stem": (Int(min=1), 32), "stem_stride": (Int(min=1), 1), "stem_pool": (Bool(), True),
+        "fires": (Seq(Map({"squeeze": Int(min=1), "expand": Int(min=1), "pool": (Bool(), False)}), min_items=1),
+                  DEFAULT_FIRES),
+        "batch_norm": (Bool(), True)}),
+    "mixer": Map({"patch": (Int(min=1), 7), "patch_channels": (Int(min=1), 16), "token_width": (Int(min=1), 32),
+                  "channel_width": (Int(min=1), 32), "mixers": (Int(min=1), 2), "batch_norm": (Bool(), True)}),
+}
+
+TUNER = {"tuner_epochs": (Int(min=1), 1), "max_cycles": (Int(min=1), 8), "lr": (Float(min=0, min_exclusive=True), None)}
+
+STEP_PARAMS = {
+    "model_configuration": {},
+    "model_building": {},
+    "pretraining": {"epochs": (Int(min=1), None), "lr": (Float(min=0, min_exclusive=True), None),
+                    "batch_size": (Int(min=1), None)},
+    "activation_analysis": {"quantile": (Float(min=0, max=1, min_exclusive=True), 0.999),
+                            "max_samples": (Int(min=1), 2000)},
+    "clamp_adaptation": TUNER,
+    "activation_shift": {},
+    "activation_quantization": {**TUNER, "levels": (Int(min=2), None)},
+    "weight_quantization": TUNER,
+    "quantization_verification": {},
+    "normalization_fusion": {},
+    "soft_core_mapping": {},
+    "core_quantization_verification": {},
+    "core_flow_tuning": {"max_cycles": (Int(min=1), 8), "samples": (Int(min=1), 512)},
+    "hard_core_mapping": {},
+    "simulation": {"max_samples": (Int(min=1), None), "batch_size": (Int(min=1), 1000)},
+}
+
+SPLITS = {"validation": (Int(min=1), None), "test": (Int(min=1), None)}
+DATA = Choice("provider", SPLITS, {
+    "digits": {},
+    "synthetic": {"samples": (Int(min=10), 1000), "features": (Int(min=1), 16), "classes": (Int(min=2), 4),
+                  "noise": (Float(min=0), 0.1)},
+    "mnist": {"root": (Str(), None), "download": (Bool(), False)},
+    "fashion_mnist": {"root": (Str(), None), "download": (Bool(), False)},
+})
+MODEL = Choice("builder", {}, {name: {"config": (schema, FROM_SCHEMA)} for name, schema in BUILDER_CONFIGS.items()})
+PLATFORM = Map({
+    "cores": Seq(Map({"axons": Int(min=1), "neurons": Int(min=1), "count": Int(min=1)}), min_items=1),
+    "weight_bits": (Int(min=1, max=16), 8),
+    "threshold": (Enum("per_neuron", "per_core"), "per_neuron"),
+    "allow_axon_tiling": (Bool(), False),
+    "partial_sum_cores": (Bool(), False),
+})
+RATE_ONLY = {"encoding": (Enum("uniform", "front_loaded", "deterministic", "stochastic"), "uniform"),
+             "firing": (Enum("default", "novena"), "default"), "thresholding": (Enum("<", "<="), "<")}
+SPIKING = Choice("mode", {"steps": Int(min=1)}, {"rate": RATE_ONLY, "ttfs": {}, "ttfs_quantized": {}})
+TRAINING = Map({
+    "lr": (Float(min=0, min_exclusive=True), 0.002), "epochs": (Int(min=1), 10), "batch_size": (Int(min=1), 64),
+    "tolerance": (Float(min=0, max=1, min_exclusive=True), 0.95), "weight_decay": (Float(min=0), 0.0),
+    "optimizer": (Enum("adam", "sgd"), "adam"),
+})
+TOP = {
+    "name": Str(r"[A-Za-z0-9_.-]+", "letters, digits, '_', '-' or '.'"),
+    "seed": (Int(min=0), 0),
+    "workdir": (Str(), None),
+    "data": DATA, "model": MODEL, "platform": PLATFORM, "spiking": SPIKING, "training": TRAINING,
+}

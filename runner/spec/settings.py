@@ -1,0 +1,90 @@
+"""The validated spec as frozen, typed settings."""
+
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Mapping
+
+
+@dataclass(frozen=True)
+class CoreType:
+    axons: int
+    neurons: int
+    count: int
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    cores: tuple[CoreType, ...]
+    weight_bits: int
+    threshold: str
+    allow_axon_tiling: bool
+    partial_sum_cores: bool
+
+
+@dataclass(frozen=True)
+class SpikingSettings:
+    mode: str
+    steps: int
+    encoding: str = "uniform"
+    firing: str = "default"
+    thresholding: str = "<"
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    lr: float
+    epochs: int
+    batch_size: int
+    tolerance: float
+    weight_decay: float
+    optimizer: str
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    builder: str
+    config: Mapping
+
+
+@dataclass(frozen=True)
+class StepEntry:
+    """One pipeline entry: its step `type`, instance `name` (`as:`), parameters and line."""
+
+    type: str
+    name: str
+    params: Mapping
+    line: int
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated spec; `sections` keeps each section's plain form for fingerprints."""
+
+    path: str
+    name: str
+    seed: int
+    workdir: str
+    model: ModelSettings
+    platform: PlatformSettings
+    spiking: SpikingSettings
+    training: TrainingSettings
+    steps: tuple[StepEntry, ...]
+    sections: Mapping = field(default_factory=dict)
+
+    def section(self, name: str) -> dict:
+        """The plain (JSON-serializable) form of a section, for fingerprints."""
+        return self.sections[name]
+
+    def training_for(self, entry: StepEntry) -> TrainingSettings:
+        """The training section with the step's own `epochs`, `lr`, `batch_size` applied."""
+        overrides = {k: entry.params[k] for k in ("epochs", "lr", "batch_size") if entry.params.get(k) is not None}
+        return replace(self.training, **overrides)
+
+
+def frozen(value):
+    """Read-only view of nested plain values (dicts become mapping proxies, lists tuples)."""
+    if isinstance(value, dict):
+        return MappingProxyType({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(frozen(v) for v in value)
+    return value
