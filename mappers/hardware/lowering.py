@@ -1,13 +1,14 @@
-"""Lower soft cores (optionally placed on hard cores) to the flat chip program the simulator runs."""
+"""Lower soft cores (and compute ops) to the flat chip program the simulator runs."""
 
-import numpy as np
-
-from mappers.ir.graph import FIRST_INPUT, IRGraph
-from simulator.program import ChipProgram
+from mappers.ir.graph import IRGraph
+from simulator.program import OUTPUT, PARTIAL, SPIKING, ChipProgram, build_program
 
 
 def chip_program(ir: IRGraph, mode: str, steps: int) -> ChipProgram:
     """The chip program of `ir` in spiking `mode` with `steps` (S or T)."""
-    cores = [(c.weights, c.thresholds, c.sources, c.is_output) for c in ir.cores]
-    output_neuron = np.asarray(ir.outputs, np.int64) - FIRST_INPUT - ir.n_inputs
-    return ChipProgram.from_cores(mode, steps, ir.n_inputs, cores, output_neuron)
+    cores = [{"weights": c.weights, "thresholds": c.thresholds, "sources": c.sources, "value_start": start,
+              "kind": OUTPUT if c.is_output else PARTIAL if c.partial else SPIKING}
+             for c, start in zip(ir.cores, ir.core_values)]
+    ops = [{"sources": op.sources, "position": op.position, "value_start": start}
+           for op, start in zip(ir.ops, ir.op_values)]
+    return build_program(mode, steps, ir.n_inputs, ir.next_value(), cores, ops, ir.outputs)

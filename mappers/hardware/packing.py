@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mappers.hardware.jit import njit_cached
+from simulator.jit import njit_cached
 
 NO_TYPE, OUT_OF_CORES = -1, -2
 

@@ -1,0 +1,98 @@
+"""Rate coding over T cycles: V += s_t . W each cycle, fire when theta < V (or <=), then subtract
+theta ("default") or reset to 0 ("novena"); a value is spikes / T.
+
+Cores of one stage run cycle by cycle with zero delay (a spike reaches the next core in the
+same cycle). A compute op sees spike counts, applies its op and the next stages read its
+result, and any other earlier value, re-encoded as an evenly spaced train of that count.
+"""
+
+import numpy as np
+from numba import prange
+
+from simulator.jit import njit_cached
+from simulator.kernels.common import accumulate, run_max_op
+from simulator.program import OUTPUT, PARTIAL, SPIKING
+
+UNIFORM, FRONT_LOADED, DETERMINISTIC, STOCHASTIC = 0, 1, 2, 3
+ENCODINGS = {"uniform": UNIFORM, "front_loaded": FRONT_LOADED, "deterministic": DETERMINISTIC,
+             "stochastic": STOCHASTIC}
+
+
+@njit_cached(inline="always")
+def even_spike(count, t, steps):
+    """Whether an evenly spaced train of `count` spikes in `steps` cycles spikes at cycle t."""
+    return ((t + 1) * count) // steps > (t * count) // steps
+
+
+@njit_cached(inline="always")
+def input_spike(x, t, steps, encoding, uniforms, i, k):
+    """Whether input value `x` (input k of sample i) spikes at cycle t under `encoding`."""
+    count = min(max(np.floor(x * steps + 0.5), 0.0), steps)
+    if encoding == UNIFORM:
+        return even_spike(np.int64(count), t, steps)
+    if encoding == FRONT_LOADED:
+        return t < count
+    if encoding == DETERMINISTIC:
+        return x > 0.5
+    return uniforms[i, t, k] < x
+
+
+@njit_cached(parallel=True)
+def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset, weights, neuron_offset,
+             thresholds, span_offset, span_start, span_length, op_position, op_value_start, op_width,
+             op_source_offset, op_sources, output_values, output_neurons, output_thresholds, n_values, steps,
+             scores, activity, spikes, encoding, reset_to_zero, fire_on_equal, uniforms, stage_ends):
+    """Stage by stage, T cycles each; scores = accumulated input of the output neurons / (T theta)."""
+    n_cores, n_ops, n_inputs = len(core_kind), len(op_position), x.shape[1]
+    widest = max(1, neuron_count.max()) if n_cores else 1
+    for i in prange(x.shape[0]):
+        now = np.zeros(n_values, weights.dtype)
+        counts = np.zeros(n_values, np.int64)
+        potential = np.zeros(len(thresholds), weights.dtype)
+        acc = np.zeros(widest, weights.dtype)
+        for k in range(n_inputs):
+            for t in range(steps):
+                counts[2 + k] += input_spike(x[i, k], t, steps, encoding, uniforms, i, k)
+        first, o = 0, 0
+        for end in stage_ends:
+            for t in range(steps):
+                now[1] = 1
+                for k in range(n_inputs):
+                    now[2 + k] = input_spike(x[i, k], t, steps, encoding, uniforms, i, k)
+                for c in range(first):
+                    if core_kind[c] == SPIKING:
+                        for j in range(neuron_count[c]):
+                            now[value_start[c] + j] = even_spike(counts[value_start[c] + j], t, steps)
+                for q in range(o):
+                    outputs = (op_source_offset[q + 1] - op_source_offset[q]) // op_width[q]
+                    for r in range(outputs):
+                        now[op_value_start[q] + r] = even_spike(counts[op_value_start[q] + r], t, steps)
+                for c in range(first, end):
+                    accumulate(now, c, acc, axon_count, neuron_count, weight_offset, weights, span_offset,
+                               span_start, span_length)
+                    start, base = value_start[c], neuron_offset[c]
+                    for j in range(neuron_count[c]):
+                        if core_kind[c] == PARTIAL:
+                            now[start + j] = acc[j]
+                            continue
+                        potential[base + j] += acc[j]
+                        if core_kind[c] == OUTPUT:
+                            continue
+                        theta = thresholds[base + j]
+                        v = potential[base + j]
+                        fired = v >= theta if fire_on_equal else v > theta
+                        now[start + j] = 1 if fired else 0
+                        if fired:
+                            counts[start + j] += 1
+                            potential[base + j] = 0 if reset_to_zero else v - theta
+            while o < n_ops and op_position[o] == end:
+                run_max_op(counts, o, op_value_start, op_width, op_source_offset, op_sources)
+                o += 1
+            first = end
+        for c in range(n_cores):
+            if core_kind[c] == SPIKING:
+                for j in range(neuron_count[c]):
+                    spikes[i, c] += counts[value_start[c] + j]
+                activity[i, c] = spikes[i, c] / steps
+        for k in range(len(output_values)):
+            scores[i, k] = potential[output_neurons[k]] / (steps * output_thresholds[k])

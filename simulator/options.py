@@ -1,0 +1,35 @@
+"""Run options shared by the kernels and the reference, and what a run returns."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RateOptions:
+    """Rate coding's knobs: input `encoding`, `firing` (default: subtract, novena: reset), `thresholding`."""
+
+    encoding: str = "uniform"
+    firing: str = "default"
+    thresholding: str = "<"
+    seed: int = 0
+
+    def uniforms(self, samples: int, steps: int, inputs: int, offset: int = 0) -> np.ndarray:
+        """The stochastic encoding's uniform draws for samples [offset, offset + samples), seeded per sample."""
+        if self.encoding != "stochastic":
+            return np.zeros((samples, 1, 1))
+        return np.stack([np.random.default_rng([self.seed, offset + i]).random((steps, inputs))
+                         for i in range(samples)])
+
+
+@dataclass
+class SimulationOutput:
+    """Per-sample class `scores`, `predictions` (argmax, lowest index on ties), per-core totals."""
+
+    scores: np.ndarray
+    spike_counts: np.ndarray
+    core_activity: np.ndarray
+
+    @property
+    def predictions(self) -> np.ndarray:
+        return np.argmax(self.scores, axis=1)

@@ -1,0 +1,156 @@
+"""The chip program: flat arrays that the Numba kernels and the torch reference both read.
+
+Values live in one space per sample: 0 is an axon that is off, 1 the always-on axon (the
+bias), 2.. the network inputs, then core neurons and compute-op outputs at their own
+`value_start`. Cores run in order; compute op o runs after the first `op_position[o]` cores.
+Spiking cores fire by the mode's rule; partial-sum cores pass their raw membrane input on;
+output cores report their membrane potential, which scores the classes.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SPIKING, PARTIAL, OUTPUT = 0, 1, 2
+MODES = ("ttfs", "ttfs_quantized", "rate")
+
+
+@dataclass(frozen=True)
+class ChipProgram:
+    """Weights are int64 in an integer program (then thresholds too), else float64."""
+
+    mode: str
+    steps: int
+    n_inputs: int
+    n_values: int
+    core_kind: np.ndarray
+    value_start: np.ndarray
+    axon_count: np.ndarray
+    neuron_count: np.ndarray
+    weight_offset: np.ndarray
+    weights: np.ndarray
+    neuron_offset: np.ndarray
+    thresholds: np.ndarray
+    span_offset: np.ndarray
+    span_start: np.ndarray
+    span_length: np.ndarray
+    op_position: np.ndarray
+    op_value_start: np.ndarray
+    op_width: np.ndarray
+    op_source_offset: np.ndarray
+    op_sources: np.ndarray
+    output_values: np.ndarray
+    output_neurons: np.ndarray
+    output_thresholds: np.ndarray
+
+    @property
+    def integer(self) -> bool:
+        return self.weights.dtype.kind == "i"
+
+    @property
+    def n_cores(self) -> int:
+        return len(self.core_kind)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.output_values)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
+
+    def core_weights(self, c: int) -> np.ndarray:
+        start = self.weight_offset[c]
+        return self.weights[start:start + self.axon_count[c] * self.neuron_count[c]].reshape(
+            self.axon_count[c], self.neuron_count[c])
+
+    def core_sources(self, c: int) -> np.ndarray:
+        """The value index each axon of core `c` reads (spans expanded)."""
+        spans = range(self.span_offset[c], self.span_offset[c + 1])
+        return np.concatenate([np.arange(self.span_start[s], self.span_start[s] + self.span_length[s])
+                               for s in spans]) if len(spans) else np.zeros(0, np.int64)
+
+    def with_mode(self, mode: str, steps: int) -> "ChipProgram":
+        """The same chip run in another spiking mode."""
+        return ChipProgram(**{**vars(self), "mode": mode, "steps": steps})
+
+
+def spans_of(sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of consecutive value indices: (starts, lengths)."""
+    if len(sources) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    breaks = np.flatnonzero(np.diff(sources) != 1) + 1
+    starts = np.concatenate([[0], breaks])
+    lengths = np.diff(np.concatenate([starts, [len(sources)]]))
+    return sources[starts].astype(np.int64), lengths.astype(np.int64)
+
+
+def output_neurons_of(cores: list[dict], output_values) -> np.ndarray:
+    """The global neuron index (into per-neuron arrays) of each class's output value."""
+    starts = np.array([c["value_start"] for c in cores], np.int64)
+    offsets = np.concatenate([[0], np.cumsum([np.shape(c["weights"])[1] for c in cores])]).astype(np.int64)
+    owner = np.searchsorted(starts, np.asarray(output_values, np.int64), side="right") - 1
+    return offsets[owner] + np.asarray(output_values, np.int64) - starts[owner]
+
+
+def build_program(mode: str, steps: int, n_inputs: int, n_values: int, cores: list[dict], ops: list[dict],
+                  output_values: np.ndarray) -> ChipProgram:
+    """Flatten cores (`weights`, `thresholds`, `sources`, `kind`, `value_start`) and ops (`sources` (outputs, k),
+    `position`, `value_start`) into a program."""
+    if mode not in MODES:
+        raise ValueError(f"unknown spiking mode '{mode}'; expected one of {', '.join(MODES)}")
+    integer = bool(cores) and all(np.asarray(c["weights"]).dtype.kind == "i" for c in cores)
+    dtype = np.int64 if integer else np.float64
+    spans = [spans_of(np.asarray(c["sources"], np.int64)) for c in cores]
+    counts = lambda arrays: np.concatenate([[0], np.cumsum(arrays)]).astype(np.int64)
+    axon_count = np.array([np.shape(c["weights"])[0] for c in cores], np.int64)
+    neuron_count = np.array([np.shape(c["weights"])[1] for c in cores], np.int64)
+    op_width = np.array([np.shape(o["sources"])[1] for o in ops], np.int64)
+    op_outputs = np.array([np.shape(o["sources"])[0] for o in ops], np.int64)
+    thresholds = np.concatenate([c["thresholds"] for c in cores]).astype(dtype) if cores else np.zeros(0, dtype)
+    output_neurons = output_neurons_of(cores, output_values)
+    program = ChipProgram(
+        mode=mode, steps=int(steps), n_inputs=int(n_inputs), n_values=int(n_values),
+        core_kind=np.array([c["kind"] for c in cores], np.int8),
+        value_start=np.array([c["value_start"] for c in cores], np.int64),
+        axon_count=axon_count, neuron_count=neuron_count,
+        weight_offset=counts(axon_count * neuron_count)[:-1],
+        weights=np.concatenate([np.ravel(c["weights"]) for c in cores]).astype(dtype) if cores else np.zeros(0, dtype),
+        neuron_offset=counts(neuron_count)[:-1],
+        thresholds=thresholds,
+        span_offset=counts([len(s[0]) for s in spans]),
+        span_start=np.concatenate([s[0] for s in spans]) if spans else np.zeros(0, np.int64),
+        span_length=np.concatenate([s[1] for s in spans]) if spans else np.zeros(0, np.int64),
+        op_position=np.array([o["position"] for o in ops], np.int64),
+        op_value_start=np.array([o["value_start"] for o in ops], np.int64),
+        op_width=op_width,
+        op_source_offset=counts(op_outputs * op_width),
+        op_sources=np.concatenate([np.ravel(o["sources"]) for o in ops]).astype(np.int64) if ops else np.zeros(0, np.int64),
+        output_values=np.asarray(output_values, np.int64),
+        output_neurons=output_neurons,
+        output_thresholds=thresholds[output_neurons],
+    )
+    validate(program)
+    return program
+
+
+def validate(p: ChipProgram) -> None:
+    """Every core and op reads only values made before it; thresholds of spiking cores are positive."""
+    made = np.full(p.n_values, np.iinfo(np.int64).max)
+    made[: 2 + p.n_inputs] = -1
+    for c in range(p.n_cores):
+        made[p.value_start[c]:p.value_start[c] + p.neuron_count[c]] = 2 * c + 1
+    for o in range(len(p.op_position)):
+        outputs = (p.op_source_offset[o + 1] - p.op_source_offset[o]) // max(p.op_width[o], 1)
+        made[p.op_value_start[o]:p.op_value_start[o] + outputs] = 2 * p.op_position[o]
+    for c in range(p.n_cores):
+        if np.any(made[p.core_sources(c)] >= 2 * c + 1):
+            raise ValueError(f"core {c} reads a value that is made after it")
+        if p.core_kind[c] == SPIKING:
+            theta = p.thresholds[p.neuron_offset[c]:p.neuron_offset[c] + p.neuron_count[c]]
+            if np.any(theta <= 0):
+                raise ValueError(f"core {c} has a threshold <= 0")
+    for o in range(len(p.op_position)):
+        sources = p.op_sources[p.op_source_offset[o]:p.op_source_offset[o + 1]]
+        if np.any(made[sources] >= 2 * p.op_position[o]):
+            raise ValueError(f"compute op {o} reads a value that is made after it")

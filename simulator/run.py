@@ -1,0 +1,52 @@
+"""simulate: run a chip program on inputs with the Numba kernels, batch by batch."""
+
+import numpy as np
+
+from simulator.kernels import run_rate, run_ttfs, run_ttfs_quantized
+from simulator.kernels.common import program_arrays, stage_bounds
+from simulator.kernels.rate import ENCODINGS
+from simulator.options import RateOptions, SimulationOutput
+from simulator.program import ChipProgram
+
+
+def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, progress) -> SimulationOutput:
+    """Call `run_batch(x_batch, offset)` over batches and add up the outputs."""
+    x = np.ascontiguousarray(x, dtype=np.float64).reshape(len(x), -1)
+    if x.shape[1] != program.n_inputs:
+        raise ValueError(f"inputs have {x.shape[1]} features; the chip program takes {program.n_inputs}")
+    scores = np.zeros((len(x), program.n_classes))
+    spikes = np.zeros(program.n_cores, np.int64)
+    activity = np.zeros(program.n_cores)
+    for start in range(0, len(x), batch_size):
+        out = run_batch(x[start:start + batch_size], start)
+        scores[start:start + batch_size] = out.scores
+        spikes += out.spike_counts
+        activity += out.core_activity
+        if progress is not None:
+            progress(min(start + batch_size, len(x)), len(x))
+    return SimulationOutput(scores, spikes, activity)
+
+
+def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, encoding: str = "uniform",
+             firing: str = "default", thresholding: str = "<", seed: int = 0, progress=None) -> SimulationOutput:
+    """Simulate `program` on `x` (samples x inputs, values in [0, 1]) with the Numba kernels."""
+    options = RateOptions(encoding, firing, thresholding, seed)
+    arrays = program_arrays(program)
+    ends = stage_bounds(program.op_position, program.n_cores)
+
+    def run_batch(xb: np.ndarray, offset: int) -> SimulationOutput:
+        scores = np.zeros((len(xb), program.n_classes))
+        activity = np.zeros((len(xb), program.n_cores))
+        spikes = np.zeros((len(xb), program.n_cores), np.int64)
+        common = (program.n_values, program.steps, scores, activity, spikes)
+        if program.mode == "ttfs":
+            run_ttfs(xb, *arrays, *common)
+        elif program.mode == "ttfs_quantized":
+            run_ttfs_quantized(xb, *arrays, *common)
+        else:
+            run_rate(xb, *arrays, *common, ENCODINGS[options.encoding], options.firing == "novena",
+                     options.thresholding == "<=", options.uniforms(len(xb), program.steps, program.n_inputs, offset),
+                     ends)
+        return SimulationOutput(scores, spikes.sum(0), activity.sum(0))
+
+    return batched(run_batch, program, x, batch_size, progress)
