@@ -1,0 +1,65 @@
+"""Kernels against the torch reference on random chip programs: exact where the semantics are exact."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from simulator import simulate, simulate_reference
+from tests.simulator.random_programs import random_inputs, random_program
+
+SEEDS = range(6)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("integer", [False, True])
+def test_ttfs_within_tolerance(seed, integer):
+    """Continuous TTFS values are real numbers even with integer weights: summation order shows."""
+    program = random_program(seed, "ttfs", 32, integer=integer)
+    x = random_inputs(seed, 200)
+    chip, ref = simulate(program, x, batch_size=64), simulate_reference(program, x, batch_size=64)
+    np.testing.assert_allclose(chip.scores, ref.scores, rtol=1e-5, atol=1e-5)
+    assert np.mean(chip.predictions == ref.predictions) >= 0.999
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("steps", [16, 1, 32])
+def test_integer_ttfs_quantized_is_identical(seed, steps):
+    program = random_program(seed, "ttfs_quantized", steps, integer=True)
+    x = random_inputs(seed, 200)
+    chip, ref = simulate(program, x, batch_size=50), simulate_reference(program, x, batch_size=70)
+    np.testing.assert_array_equal(chip.scores, ref.scores)
+    np.testing.assert_array_equal(chip.spike_counts, ref.spike_counts)
+    np.testing.assert_array_equal(chip.predictions, ref.predictions)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ttfs_quantized_float_weights_agree(seed):
+    program = random_program(seed, "ttfs_quantized", 16, integer=False)
+    x = random_inputs(seed, 200)
+    chip, ref = simulate(program, x), simulate_reference(program, x)
+    np.testing.assert_allclose(chip.scores, ref.scores, rtol=1e-9, atol=1e-9)
+    assert np.mean(chip.predictions == ref.predictions) >= 0.999
+
+
+@pytest.mark.parametrize("encoding,firing,thresholding", list(itertools.product(
+    ["uniform", "front_loaded", "deterministic", "stochastic"], ["default", "novena"], ["<", "<="])))
+def test_rate_integer_parity_for_every_combination(encoding, firing, thresholding):
+    for seed in range(2):
+        program = random_program(seed, "rate", 16, integer=True)
+        x = random_inputs(seed, 60)
+        options = dict(encoding=encoding, firing=firing, thresholding=thresholding, seed=seed)
+        chip = simulate(program, x, batch_size=25, **options)
+        ref = simulate_reference(program, x, batch_size=40, **options)
+        np.testing.assert_array_equal(chip.spike_counts, ref.spike_counts)
+        np.testing.assert_array_equal(chip.scores, ref.scores)
+
+
+def test_stochastic_encoding_is_seeded():
+    program = random_program(0, "rate", 16, integer=True)
+    x = random_inputs(0, 40)
+    a = simulate(program, x, encoding="stochastic", seed=3)
+    b = simulate(program, x, encoding="stochastic", seed=3, batch_size=7)
+    c = simulate(program, x, encoding="stochastic", seed=4)
+    np.testing.assert_array_equal(a.scores, b.scores)
+    assert not np.array_equal(a.spike_counts, c.spike_counts)
