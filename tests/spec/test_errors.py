@@ -1,0 +1,104 @@
+"""Every class of spec mistake: one message, the right line, what was expected."""
+
+import pytest
+
+from runner.errors import UserError
+from runner.spec import load_spec
+from tests.spec.conftest import VALID
+
+
+def error_of(path) -> str:
+    with pytest.raises(UserError) as info:
+        load_spec(path)
+    assert info.value.exit_code == 2
+    return info.value.message
+
+
+def test_unknown_key_suggests_the_nearest(write_spec):
+    message = error_of(write_spec(VALID.replace("  epochs: 2", "  epoch: 2")))
+    assert "spec.yaml:21: training.epoch: unknown key; did you mean 'epochs'?" in message
+
+
+def test_missing_required_key(write_spec):
+    message = error_of(write_spec(VALID.replace("  steps: 8\n", "")))
+    assert "spec.yaml:17: spiking.steps: missing required key" in message
+
+
+def test_wrong_type(write_spec):
+    message = error_of(write_spec(VALID.replace("samples: 300", "samples: many")))
+    assert "spec.yaml:6: data.samples: expected an integer >= 10, got 'many'" in message
+
+
+@pytest.mark.parametrize("old,new,line,text", [
+    ("      neurons: 32", "      neurons: 0", 15, "platform.cores[0].neurons: 0 is out of range: expected an integer >= 1"),
+    ("      count: 8\n", "      count: 8\n  weight_bits: 17\n", 17, "platform.weight_bits: 17 is out of range"),
+    ("  steps: 8", "  steps: -2", 19, "spiking.steps: -2 is out of range"),
+    ("      epochs: 3", "      epochs: 0", 26, "steps[2].pretraining.epochs: 0 is out of range"),
+])
+def test_out_of_range_values(write_spec, old, new, line, text):
+    assert f"spec.yaml:{line}: {text}" in error_of(write_spec(VALID.replace(old, new)))
+
+
+def test_unknown_step_says_did_you_mean(write_spec):
+    message = error_of(write_spec(VALID.replace("  - activation_analysis", "  - activation_analyss")))
+    assert "spec.yaml:27: steps[3]: unknown step 'activation_analyss'; did you mean 'activation_analysis'?" in message
+
+
+def test_step_twice_without_as(write_spec):
+    message = error_of(write_spec(VALID.replace("  - simulation", "  - simulation\n  - simulation")))
+    assert "spec.yaml:31: steps[7].simulation: 'simulation' is already the name of the step at line 30" in message
+    assert "as: other_name" in message
+
+
+def test_step_twice_with_as_is_fine(write_spec):
+    spec = load_spec(write_spec(VALID.replace("  - simulation", "  - simulation\n  - simulation:\n      as: again")))
+    assert [e.name for e in spec.steps][-2:] == ["simulation", "again"]
+
+
+def test_several_errors_are_all_reported(write_spec):
+    text = VALID.replace("samples: 300", "samples: x").replace("  epochs: 2", "  epocs: 2").replace(
+        "  - simulation", "  - simulaton")
+    message = error_of(write_spec(text))
+    assert message.startswith("3 error(s)")
+    for line in ("spec.yaml:6:", "spec.yaml:21:", "spec.yaml:30:"):
+        assert line in message
+
+
+def test_line_numbers_survive_comments(write_spec):
+    text = VALID.replace("data:\n", "# one\n\n# two\ndata:\n  # inside\n").replace(
+        "  - pretraining:", "  # a comment between items\n\n  - pretraining:").replace("samples: 300", "samples: many")
+    message = error_of(write_spec(text))
+    assert "spec.yaml:10: data.samples" in message
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("", "spec.yaml:1: (document): the spec is empty"),
+    ("# only a comment\n\n", "spec.yaml:1: (document): the spec is empty"),
+    ("- a\n- b\n", "spec.yaml:1: (document): the spec must be a mapping of sections"),
+    ("just text\n", "spec.yaml:1: (document): the spec must be a mapping"),
+    ("name: x\ndata: {provider: digits}\n", "spec.yaml:2: (document): flow style ({...} or [...]) is not allowed"),
+    ("name: x\nsteps: [a, b]\n", "spec.yaml:2: (document): flow style"),
+    ("name: x\nname: y\n", "spec.yaml:2: (document): Duplicate key 'name' found"),
+])
+def test_malformed_documents(write_spec, text, expected):
+    assert expected in error_of(write_spec(text))
+
+
+def test_missing_file(tmp_path):
+    assert "no such spec file" in error_of(tmp_path / "nowhere.yaml")
+
+
+def test_rate_only_keys_are_rejected_in_ttfs(write_spec):
+    message = error_of(write_spec(VALID.replace("  steps: 8", "  steps: 8\n  encoding: uniform")))
+    assert "spec.yaml:20: spiking.encoding: not used by mode 'ttfs' (only by rate)" in message
+
+
+def test_activation_levels_belong_to_spiking_steps_in_ttfs(write_spec):
+    text = VALID.replace("  - activation_analysis", "  - activation_analysis\n  - activation_quantization:\n      levels: 4")
+    message = error_of(write_spec(text))
+    assert "spec.yaml:28: activation_quantization.levels: not used in mode 'ttfs'" in message
+
+
+def test_key_of_another_provider(write_spec):
+    message = error_of(write_spec(VALID.replace("  samples: 300", "  samples: 300\n  root: /data")))
+    assert "spec.yaml:7: data.root: not used by provider 'synthetic' (only by mnist, fashion_mnist)" in message
