@@ -45,6 +45,7 @@ def train(model: nn.Module, data, settings, *, epochs: int, seed: int, progress=
             loss.backward()
             optimizer.step()
             schedule.step()
+            loss = loss.detach()
         val = accuracy(model, data.val_x, data.val_y)
         if bar is not None:
             bar.set_postfix(loss=f"{float(loss):.3f}", val=f"{val:.4f}")

@@ -1,0 +1,78 @@
+"""The runner command as a user meets it: exit codes, messages without tracebacks, kills and resumes."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from tests.engine.conftest import SMALL
+
+RUNNER = [sys.executable, "-m", "runner.cli"]
+
+
+def runner(*args, timeout=300):
+    return subprocess.run(RUNNER + [str(a) for a in args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_bad_spec_exits_2_with_one_message_and_no_traceback(small_spec):
+    spec = small_spec(SMALL.replace("  epochs: 3", "  epochs: three"))
+    result = runner(spec, "--check")
+    assert result.returncode == 2
+    assert "small.yaml:22: training.epochs: expected an integer >= 1, got 'three'" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_check_and_list(small_spec, tmp_path):
+    spec = small_spec()
+    check = runner(spec, "--check")
+    assert check.returncode == 0 and "spec is sound (8 steps)" in check.stdout
+    listing = runner(spec, "--list", "--workdir", tmp_path / "run")
+    assert listing.returncode == 0
+    assert [line.split()[1] for line in listing.stdout.splitlines()[2:]] == ["pending"] * 8
+
+
+def test_unknown_from_step_is_a_clear_error(small_spec, tmp_path):
+    result = runner(small_spec(), "--from", "nothing", "--workdir", tmp_path / "run")
+    assert result.returncode == 2 and "--from nothing: no step of that name" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def wait_for(path, text, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if path.exists() and text in path.read_text():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"'{text}' never appeared in {path}")
+
+
+def test_sigkill_mid_step_keeps_earlier_checkpoints_and_a_rerun_completes(small_spec, tmp_path):
+    spec = small_spec(SMALL.replace("  epochs: 3", "  epochs: 3000"))
+    workdir = tmp_path / "run"
+    process = subprocess.Popen(RUNNER + [str(spec), "--workdir", str(workdir), "--quiet"])
+    wait_for(workdir / "run.log", "[pretraining] running")
+    time.sleep(0.5)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    listing = runner(spec, "--list", "--workdir", workdir).stdout
+    rows = {line.split()[0]: line.split()[1] for line in listing.splitlines()[2:]}
+    assert rows["model_configuration"] == rows["model_building"] == "done"
+    assert rows["pretraining"] == "pending"
+    small_spec(SMALL)
+    finished = runner(spec, "--workdir", workdir, "--quiet")
+    assert finished.returncode == 0, finished.stderr
+    assert not list((workdir / "steps").glob(".staging-*"))
+
+
+def test_ctrl_c_exits_130_and_keeps_checkpoints(small_spec, tmp_path):
+    spec = small_spec(SMALL.replace("  epochs: 3", "  epochs: 3000"))
+    workdir = tmp_path / "run"
+    process = subprocess.Popen(RUNNER + [str(spec), "--workdir", str(workdir), "--quiet"],
+                               stderr=subprocess.PIPE, text=True)
+    wait_for(workdir / "run.log", "[pretraining] running")
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert (workdir / "steps" / "model_building" / "manifest.json").is_file()

@@ -1,0 +1,105 @@
+"""The engine's promises: reuse, --from, staleness, corruption, contracts and tolerance."""
+
+import json
+
+import pytest
+
+from runner.api import open_pipeline
+from runner.engine.pipeline import StepFailed
+from runner.errors import UserError
+from tests.engine.conftest import SMALL
+
+
+def run(spec, workdir, **flags):
+    pipeline = open_pipeline(str(spec), workdir=str(workdir), quiet=True)
+    return pipeline, pipeline.run(**flags)
+
+
+def statuses(spec, workdir):
+    return {row["name"]: row["status"] for row in open_pipeline(str(spec), workdir=str(workdir), quiet=True).status()}
+
+
+def test_full_run_then_from_gives_the_same_figures(small_spec, tmp_path):
+    spec = small_spec()
+    _, first = run(spec, tmp_path / "run")
+    assert [s["status"] for s in first["steps"]] == ["done"] * 8
+    assert first["simulation"]["agreement"] >= 0.999
+    _, again = run(spec, tmp_path / "run", from_step="hard_core_mapping")
+    reused = {s["name"]: s["reused"] for s in again["steps"]}
+    assert reused["soft_core_mapping"] and not reused["hard_core_mapping"] and not reused["simulation"]
+    figures = {k: v for k, v in again["simulation"].items() if k != "samples_per_second"}
+    assert figures == {k: v for k, v in first["simulation"].items() if k != "samples_per_second"}
+    assert set(statuses(spec, tmp_path / "run").values()) == {"done"}
+
+
+def test_a_spec_edit_makes_exactly_the_dependent_steps_stale(small_spec, tmp_path):
+    spec = small_spec()
+    run(spec, tmp_path / "run")
+    small_spec(SMALL.replace("      batch_size: 50", "      batch_size: 40"))
+    assert [k for k, v in statuses(spec, tmp_path / "run").items() if v != "done"] == ["simulation"]
+    small_spec(SMALL.replace("  epochs: 3", "  epochs: 4"))
+    stale = [k for k, v in statuses(spec, tmp_path / "run").items() if v != "done"]
+    assert stale == ["pretraining", "activation_analysis", "normalization_fusion", "soft_core_mapping",
+                     "hard_core_mapping", "simulation"]
+    small_spec(SMALL.replace("      count: 16", "      count: 17"))
+    stale = [k for k, v in statuses(spec, tmp_path / "run").items() if v != "done"]
+    assert stale == ["soft_core_mapping", "hard_core_mapping", "simulation"]
+
+
+def test_corrupted_artifact_is_detected_and_only_its_step_reruns(small_spec, tmp_path):
+    spec = small_spec()
+    run(spec, tmp_path / "run")
+    artifact = tmp_path / "run" / "steps" / "activation_analysis" / "model.npz"
+    data = bytearray(artifact.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    artifact.write_bytes(bytes(data))
+    assert statuses(spec, tmp_path / "run")["activation_analysis"] == "stale"
+    _, report = run(spec, tmp_path / "run")
+    reused = {s["name"]: s["reused"] for s in report["steps"]}
+    assert not reused["activation_analysis"]
+    assert all(reused[name] for name in ("pretraining", "normalization_fusion", "simulation"))
+    log = (tmp_path / "run" / "run.log").read_text()
+    assert "[activation_analysis] checkpoint corrupt (model.npz does not match its recorded sha256)" in log
+
+
+def test_from_refuses_when_an_earlier_checkpoint_is_missing(small_spec, tmp_path):
+    spec = small_spec()
+    with pytest.raises(UserError, match="--from simulation: the checkpoint of the earlier step 'model_configuration' "
+                                        "is missing"):
+        run(spec, tmp_path / "run", from_step="simulation")
+
+
+def test_until_stops_after_the_named_step(small_spec, tmp_path):
+    spec = small_spec()
+    _, report = run(spec, tmp_path / "run", until="pretraining")
+    assert [s["name"] for s in report["steps"]] == ["model_configuration", "model_building", "pretraining"]
+    assert statuses(spec, tmp_path / "run")["activation_analysis"] == "pending"
+
+
+def test_broken_contract_names_the_step_and_the_key(small_spec, tmp_path):
+    spec = small_spec(SMALL.replace("  - model_building\n", ""))
+    with pytest.raises(UserError) as info:
+        open_pipeline(str(spec), workdir=str(tmp_path / "run"))
+    assert "small.yaml:27: steps.pretraining: step 'pretraining' requires 'model', but no earlier step promises it" \
+        in info.value.message
+
+
+def test_step_not_applicable_to_the_mode_is_rejected(small_spec, tmp_path):
+    spec = small_spec(SMALL.replace("  - normalization_fusion", "  - normalization_fusion\n  - activation_shift"))
+    with pytest.raises(UserError, match="step 'activation_shift' applies to spiking modes rate, ttfs_quantized, not 'ttfs'"):
+        open_pipeline(str(spec), workdir=str(tmp_path / "run"))
+
+
+def test_metric_below_tolerance_fails_the_run_and_keeps_earlier_checkpoints(small_spec, tmp_path):
+    spec = small_spec(SMALL.replace("  tolerance: 0.5", "  tolerance: 1.0").replace("  classes: 3", "  classes: 3\n  noise: 0.5"))
+    with pytest.raises(StepFailed) as info:
+        run(spec, tmp_path / "run")
+    message = info.value.message
+    assert "dropped the metric to" in message and "below training.tolerance 1.0 x the previous" in message
+    failed = message.split("'")[1]
+    status = statuses(spec, tmp_path / "run")
+    names = list(status)
+    assert status[failed] == "failed"
+    assert all(status[name] == "done" for name in names[:names.index(failed)])
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["steps"][-1]["name"] == failed and report["steps"][-1]["status"] == "failed"
