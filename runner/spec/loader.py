@@ -61,5 +61,5 @@ def build_spec(path: Path, values: dict, entries) -> Spec:
         spiking=SpikingSettings(**spiking),
         training=TrainingSettings(**values["training"]),
         steps=entries,
-        sections=frozen({k: values[k] for k in ("data", "model", "platform", "spiking", "training")}),
+        sections={k: values[k] for k in ("data", "model", "platform", "spiking", "training")},
     )

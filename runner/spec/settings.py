@@ -1,5 +1,6 @@
 """The validated spec as frozen, typed settings."""
 
+import copy
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
@@ -72,8 +73,8 @@ class Spec:
     sections: Mapping = field(default_factory=dict)
 
     def section(self, name: str) -> dict:
-        """The plain (JSON-serializable) form of a section, for fingerprints."""
-        return self.sections[name]
+        """A plain (JSON-serializable) copy of a section, for fingerprints and recipes."""
+        return copy.deepcopy(self.sections[name])
 
     def training_for(self, entry: StepEntry) -> TrainingSettings:
         """The training section with the step's own `epochs`, `lr`, `batch_size` applied."""

@@ -9,8 +9,8 @@ class ModelConfigurationStep(PipelineStep):
     sections = ("model", "data")
 
     def run(self, ctx) -> StepResult:
-        model, data = ctx.spec.model, ctx.data
-        ctx.put("recipe", {"builder": model.builder, "config": dict(model.config),
+        model, data = ctx.spec.section("model"), ctx.data
+        ctx.put("recipe", {"builder": model["builder"], "config": model["config"],
                            "input_shape": list(data.input_shape), "n_classes": data.n_classes})
-        ctx.log(f"{model.builder} for inputs {tuple(data.input_shape)} and {data.n_classes} classes")
+        ctx.log(f"{model['builder']} for inputs {tuple(data.input_shape)} and {data.n_classes} classes")
         return StepResult()
