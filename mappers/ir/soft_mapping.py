@@ -21,6 +21,8 @@ class CoreBudget:
     shapes: tuple[tuple[int, int], ...]
     axon_tiling: bool = False
     partial_sum: bool = False
+    exact_layers: frozenset = frozenset()
+    """Layers tiled with partial sums even where the chip has none (to measure the signed split's error)."""
 
     def neuron_tile(self, axons: int) -> int | None:
         """Neurons per tile: the widest core type holding all `axons`; None when none does."""
@@ -66,8 +68,9 @@ def map_perceptron(ir: IRGraph, name: str, p: Perceptron, inputs: np.ndarray, bu
         where = f"@{position}" if spatial else ""
         if tile is None:
             axons, neurons = budget.largest()
+            exact = budget.partial_sum or name in budget.exact_layers
             outputs[position] = map_axon_tiled(ir, f"{name}{where}", weights, threshold, sources, p.is_output,
-                                               axons, neurons, budget.partial_sum)
+                                               axons, neurons, exact)
             continue
         for start in range(0, weights.shape[1], tile):
             block = weights[:, start:start + tile]

@@ -43,7 +43,8 @@ class SimulationStep(PipelineStep):
             "agreement": _mean(chip.predictions == reference.predictions),
             "model_agreement": _mean(chip.predictions == model),
             "soft_cores": len(mapping.ir.cores), "hard_cores": mapping.hard_cores,
-            "hard_cores_lower_bound": mapping.lower_bound,
+            "hard_cores_lower_bound": mapping.lower_bound, "hard_cores_per_type": mapping.cores_per_type(),
+            "host_round_trips": mapping.ir.stages(),
             "samples_per_second": round(len(labels) / seconds, 1),
         }
         ctx.log(", ".join(f"{k} {v}" for k, v in figures.items()))

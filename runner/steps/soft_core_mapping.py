@@ -6,6 +6,7 @@ from mappers.ir.soft_mapping import CoreBudget, MappingError, map_soft_cores
 from runner.engine.step import PipelineStep, StepResult
 from runner.errors import UserError
 from runner.steps.chip_run import chip_accuracy
+from runner.steps.tiling_error import tiling_error_per_layer
 
 
 class SoftCoreMappingStep(PipelineStep):
@@ -28,5 +29,13 @@ class SoftCoreMappingStep(PipelineStep):
         ctx.log(f"{len(ir.cores)} soft cores, {axons:,} axons, {sum(c.neurons for c in ir.cores):,} neurons")
         ctx.put("model", model)
         ctx.put("ir", ir)
+        figures = {"soft_cores": len(ir.cores), "host_round_trips": ir.stages()}
+        if ctx.spec.spiking.mode != "ttfs":
+            errors = tiling_error_per_layer(ctx, model, budget, ir)
+            for layer, changed in errors.items():
+                ctx.log(f"{layer}: approximate axon tiling changes {changed:.2%} of validation predictions")
+            if errors:
+                figures["axon_tiling_error"] = errors
         program = chip_program(ir, ctx.spec.spiking.mode, ctx.spec.spiking.steps)
-        return StepResult(metric=chip_accuracy(ctx, program, ctx.data.val_x, ctx.data.val_y))
+        metric = chip_accuracy(ctx, program, ctx.data.val_x, ctx.data.val_y)
+        return StepResult(metric=metric, figures=figures)

@@ -100,3 +100,18 @@ def test_per_source_scales_through_a_concatenation():
         logits = graph(x).numpy()
     ir = map_soft_cores(graph, CoreBudget(((16, 16),)))
     np.testing.assert_allclose(evaluate_ir(ir, x.numpy()) * float(head.activation_scale), logits, rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["ttfs_quantized", "rate", "ttfs"])
+def test_partial_sum_axon_tiling_is_exact_in_every_mode(mode):
+    model = quantized_mlp(3)
+    untiled = map_soft_cores(model, CoreBudget(((64, 64),)))
+    tiled = map_soft_cores(model, CoreBudget(((8, 64),), axon_tiling=True, partial_sum=True))
+    assert max(c.axons for c in tiled.cores) <= 8 and any(c.partial for c in tiled.cores)
+    x = np.random.default_rng(0).uniform(0, 1, (300, 10))
+    a = simulate(chip_program(untiled, mode, STEPS), x)
+    b = simulate(chip_program(tiled, mode, STEPS), x)
+    if mode == "ttfs":
+        np.testing.assert_allclose(a.scores, b.scores, rtol=1e-12, atol=1e-12)
+    else:
+        np.testing.assert_array_equal(a.scores, b.scores)
