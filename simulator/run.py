@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from simulator.kernels import run_rate, run_ttfs, run_ttfs_quantized
+from simulator.kernels import run_rate, run_ttfs
 from simulator.kernels.common import program_arrays, stage_bounds
 from simulator.kernels.rate import ENCODINGS
 from simulator.options import RateOptions, SimulationOutput
@@ -39,10 +39,10 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
         activity = np.zeros((len(xb), program.n_cores))
         spikes = np.zeros((len(xb), program.n_cores), np.int64)
         common = (program.n_values, program.steps, scores, activity, spikes)
-        if program.mode == "ttfs":
-            run_ttfs(xb, *arrays, *common)
-        elif program.mode == "ttfs_quantized":
-            run_ttfs_quantized(xb, *arrays, *common)
+        if program.mode in ("ttfs", "ttfs_quantized"):
+            quantized = program.mode == "ttfs_quantized"
+            value_type = np.zeros(0, program.weights.dtype if quantized else np.float64)
+            run_ttfs(xb, *arrays, *common, quantized, value_type)
         else:
             run_rate(xb, *arrays, *common, ENCODINGS[options.encoding], options.firing == "novena",
                      options.thresholding == "<=", options.uniforms(len(xb), program.steps, program.n_inputs, offset),

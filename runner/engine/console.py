@@ -25,4 +25,4 @@ class Console:
     def progress(self, total: int, description: str) -> tqdm:
         """A progress bar over `total` units (hidden when quiet)."""
         return tqdm(total=total, desc=description, disable=self.quiet, leave=False,
-                    dynamic_ncols=True, file=sys.stderr)
+                    dynamic_ncols=True, file=sys.stdout)

@@ -1,4 +1,11 @@
-"""Continuous TTFS: a neuron's value is clamp(v / theta, 0, 1), its single spike's earliness."""
+"""TTFS, both modes, in closed form: every neuron spikes at most once, so a core's output follows
+from its inputs in one pass.
+
+Continuous (`quantized` False): value = clamp(v / theta, 0, 1), in float64.
+Quantized with S steps: a neuron fires once, at step k = clamp(ceil(S (1 - v/theta)), 0, S-1) if
+v > 0; values are kept as levels S - k (0 when it never fires), the always-on axon is level S, and
+with integer weights everything is int64, so kernel and reference agree spike for spike.
+"""
 
 import numpy as np
 from numba import prange
@@ -12,16 +19,21 @@ from simulator.program import SPIKING
 def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset, weights, neuron_offset,
              thresholds, span_offset, span_start, span_length, op_position, op_value_start, op_width,
              op_source_offset, op_sources, output_values, output_neurons, output_thresholds, n_values, steps,
-             scores, activity, spikes):
-    """Closed form per core in order; compute ops between; scores = v / theta of the output neurons."""
+             scores, activity, spikes, quantized, value_type):
+    """Cores in order, compute ops between; scores = v / theta (v / (S theta) when quantized).
+
+    Values are held in `value_type`'s dtype: float64, or the weights' dtype for quantized levels.
+    """
     n_cores, n_ops, n_inputs = len(core_kind), len(op_position), x.shape[1]
     widest = max(1, neuron_count.max()) if n_cores else 1
+    top = steps if quantized else 1
     for i in prange(x.shape[0]):
-        buf = np.zeros(n_values, np.float64)
-        acc = np.zeros(widest, np.float64)
-        buf[1] = 1.0
+        buf = np.zeros(n_values, value_type.dtype)
+        acc = np.zeros(widest, buf.dtype)
+        buf[1] = top
         for k in range(n_inputs):
-            buf[2 + k] = min(max(x[i, k], 0.0), 1.0)
+            value = min(max(x[i, k], 0.0), 1.0)
+            buf[2 + k] = np.floor(value * steps + 0.5) if quantized else value
         o = 0
         for c in range(n_cores + 1):
             while o < n_ops and op_position[o] == c:
@@ -33,13 +45,17 @@ def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                        span_length)
             start, first = value_start[c], neuron_offset[c]
             for j in range(neuron_count[c]):
-                if core_kind[c] == SPIKING:
-                    y = min(max(acc[j] / thresholds[first + j], 0.0), 1.0)
-                    buf[start + j] = y
-                    if y > 0:
-                        spikes[i, c] += 1
-                        activity[i, c] += y
+                v = acc[j]
+                if core_kind[c] != SPIKING:
+                    buf[start + j] = v
+                    continue
+                if quantized:
+                    y = min(max(v // thresholds[first + j], 1), steps) if v > 0 else 0
                 else:
-                    buf[start + j] = acc[j]
+                    y = min(max(v / thresholds[first + j], 0.0), 1.0)
+                buf[start + j] = y
+                if y > 0:
+                    spikes[i, c] += 1
+                    activity[i, c] += y / top
         for k in range(len(output_values)):
-            scores[i, k] = buf[output_values[k]] / output_thresholds[k]
+            scores[i, k] = buf[output_values[k]] / (top * output_thresholds[k])
