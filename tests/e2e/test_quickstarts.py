@@ -29,7 +29,7 @@ def test_quickstart_mlp_ttfs_quantized_is_an_exact_integer_chip(tmp_path):
     assert sim["accuracy"] >= sim["float_accuracy"] - 0.01
 
 
-@pytest.mark.parametrize("spec", ["quickstart_mlp_rate.yaml"])
+@pytest.mark.parametrize("spec", ["quickstart_mlp_rate.yaml", "quickstart_conv_rate.yaml"])
 def test_rate_quickstarts(spec, tmp_path):
     sim = simulate_spec(spec, tmp_path)
     assert sim["agreement"] == 1.0
