@@ -23,6 +23,7 @@ TUNER = {"tuner_epochs": (Int(min=1), 1), "max_cycles": (Int(min=1), 8), "lr": (
 STEP_PARAMS = {
     "model_configuration": {},
     "model_building": {},
+    "weight_preloading": {"path": Str()},
     "pretraining": {"epochs": (Int(min=1), None), "lr": (Float(min=0, min_exclusive=True), None),
                     "batch_size": (Int(min=1), None)},
     "activation_analysis": {"quantile": (Float(min=0, max=1, min_exclusive=True), 0.999),
