@@ -7,6 +7,7 @@ from runner.engine.console import Console
 from runner.engine.context import StepContext
 from runner.engine.contracts import contract_errors, mode_errors, resolve_writers
 from runner.engine.fingerprint import fingerprint
+from runner.engine.lock import run_lock
 from runner.engine.report import Report, previous_statuses
 from runner.engine.store import CheckpointStore
 from runner.errors import UserError
@@ -90,7 +91,14 @@ class Pipeline:
                 if checkpoint.status != "done":
                     raise UserError(f"--from {from_step}: the checkpoint of the earlier step '{name}' is "
                                     f"{checkpoint.status} in {self.run_dir}; run without --from to rebuild it")
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(f"cannot create the run directory {self.run_dir}: {error.strerror}") from error
+        with run_lock(self.run_dir):
+            return self._run_steps(start, stop, checkpoints)
+
+    def _run_steps(self, start, stop, checkpoints) -> dict:
         self.console.log_path = self.run_dir / "run.log"
         self.store.discard_staging()
         report = Report(self.run_dir / "report.json", self.spec.name)

@@ -103,3 +103,19 @@ def test_metric_below_tolerance_fails_the_run_and_keeps_earlier_checkpoints(smal
     assert all(status[name] == "done" for name in names[:names.index(failed)])
     report = json.loads((tmp_path / "run" / "report.json").read_text())
     assert report["steps"][-1]["name"] == failed and report["steps"][-1]["status"] == "failed"
+
+
+def test_a_second_run_on_the_same_directory_is_refused(small_spec, tmp_path):
+    import subprocess
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        (workdir / ".lock").write_text(str(sleeper.pid))
+        with pytest.raises(UserError, match=rf"is in use by another runner \(pid {sleeper.pid}\)"):
+            run(small_spec(), workdir)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    _, report = run(small_spec(), workdir)  # the owner is dead now: its stale lock is recovered
+    assert report["steps"][-1]["status"] == "done" and not (workdir / ".lock").exists()
