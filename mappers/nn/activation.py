@@ -1,8 +1,9 @@
 """The perceptron's activation: a ReLU wrapped by decorators the tuning steps switch on.
 
-In order: shift (added before the ReLU), clamp to `[0, scale]`, quantize to `levels`
-steps. Each decorator has a rate in [0, 1] that blends it in (progressive adaptation);
-quantization passes gradients straight through.
+Clamp to `[0, scale]`, then quantize to `levels` steps; the shift lives inside the quantizer
+(the staircase of `z + shift`), so it moves the bin edges, not the continuous ReLU. Each
+decorator has a rate in [0, 1] that blends it in (progressive adaptation); quantization
+passes gradients straight through.
 """
 
 import torch
@@ -24,11 +25,10 @@ class Activation(nn.Module):
         self.register_buffer("lattice_eps", torch.tensor(0.0, dtype=torch.float64))
 
     def forward(self, z: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-        z = z + self.shift
         y = torch.relu(z)
         if self.clamp_rate > 0:
             y = y + self.clamp_rate * (torch.minimum(y, scale) - y)
         if self.levels > 0 and self.quantize_rate > 0:
-            q = staircase(z, scale, int(self.levels), bool(self.bottom_bin), float(self.lattice_eps))
+            q = staircase(z + self.shift, scale, int(self.levels), bool(self.bottom_bin), float(self.lattice_eps))
             y = y + self.quantize_rate * (q - y).detach()
         return y
