@@ -41,7 +41,9 @@ class Pipeline:
 
     def _check_contracts(self) -> None:
         from runner.spec import spec_error
-        errors = sorted(contract_errors(self.chain) + mode_errors(self.chain, self.spec.spiking.mode))
+        errors = contract_errors(self.chain) + mode_errors(self.chain, self.spec.spiking.mode)
+        errors = sorted(errors + [(i, problem) for i, (_, step) in enumerate(self.chain)
+                                  for problem in step.validate(self.spec)])
         if errors:
             lines = [spec_error(self.spec.path, self.entries[i].line, f"steps.{self.entries[i].name}", message)
                      for i, message in errors]

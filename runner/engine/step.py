@@ -29,6 +29,11 @@ class PipelineStep:
     modes: ClassVar[tuple[str, ...] | None] = None
     """Spiking modes the step applies to (None: every mode)."""
 
+    @classmethod
+    def validate(cls, spec) -> list[str]:
+        """Problems with the spec this step can see before anything runs (reported like spec errors)."""
+        return []
+
     def run(self, ctx) -> StepResult:
         raise NotImplementedError
 

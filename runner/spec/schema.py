@@ -193,3 +193,32 @@ class Choice(Field):
         out = Map({**fields, self.tag: (tag_field, chosen)}, foreign).check(node, path, errors)
         out[self.tag] = chosen
         return out
+
+
+class FreeMap(Field):
+    """Any block mapping of plain values (constructor arguments): numbers, booleans, strings, lists."""
+
+    expected = "a mapping of plain values"
+
+    def check(self, node, path, errors):
+        if node.value is None:
+            return {}
+        if not isinstance(node.value, dict):
+            errors.append((node.line, path, f"expected {self.expected}, got {_kind(node)}"))
+            return None
+        return {key: self.plain(child, f"{path}.{key}", errors) for key, child in node.value.items()}
+
+    def plain(self, node, path, errors):
+        if isinstance(node.value, list):
+            return [self.plain(child, f"{path}[{i}]", errors) for i, child in enumerate(node.value)]
+        if isinstance(node.value, dict):
+            return self.check(node, path, errors)
+        text = node.value
+        if text is None:
+            return None
+        for convert in (int, float):
+            try:
+                return convert(text)
+            except ValueError:
+                pass
+        return Bool.WORDS.get(text.lower(), text)

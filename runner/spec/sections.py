@@ -1,7 +1,7 @@
 """The spec's sections: what every key may hold. Adding a builder or a step is one entry here."""
 
 from mappers.zoo.squeezenet import DEFAULT_FIRES
-from runner.spec.schema import FROM_SCHEMA, Bool, Choice, Enum, Float, Int, Map, Seq, Str
+from runner.spec.schema import FROM_SCHEMA, Bool, Choice, Enum, Float, FreeMap, Int, Map, Seq, Str
 
 WIDTHS = Seq(Int(min=1))
 
@@ -14,6 +14,7 @@ BUILDER_CONFIGS = {
         "fires": (Seq(Map({"squeeze": Int(min=1), "expand": Int(min=1), "pool": (Bool(), False)}), min_items=1),
                   DEFAULT_FIRES),
         "batch_norm": (Bool(), True)}),
+    "torch": Map({"module": Str(), "arguments": (FreeMap(), {})}),
     "mixer": Map({"patch": (Int(min=1), 7), "patch_channels": (Int(min=1), 16), "token_width": (Int(min=1), 32),
                   "channel_width": (Int(min=1), 32), "mixers": (Int(min=1), 2), "batch_norm": (Bool(), True)}),
 }
@@ -23,6 +24,7 @@ TUNER = {"tuner_epochs": (Int(min=1), 1), "max_cycles": (Int(min=1), 8), "lr": (
 STEP_PARAMS = {
     "model_configuration": {},
     "model_building": {},
+    "torch_mapping": {},
     "weight_preloading": {"path": Str()},
     "pretraining": {"epochs": (Int(min=1), None), "lr": (Float(min=0, min_exclusive=True), None),
                     "batch_size": (Int(min=1), None)},

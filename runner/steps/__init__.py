@@ -14,11 +14,12 @@ from runner.steps.pretraining import PretrainingStep
 from runner.steps.quantization_verification import QuantizationVerificationStep
 from runner.steps.simulation import SimulationStep
 from runner.steps.soft_core_mapping import SoftCoreMappingStep
+from runner.steps.torch_mapping import TorchMappingStep
 from runner.steps.weight_preloading import WeightPreloadingStep
 from runner.steps.weight_quantization import WeightQuantizationStep
 
 STEPS = {step.type: step for step in (
-    ModelConfigurationStep, ModelBuildingStep, PretrainingStep, WeightPreloadingStep, ActivationAnalysisStep, ClampAdaptationStep,
+    ModelConfigurationStep, ModelBuildingStep, TorchMappingStep, PretrainingStep, WeightPreloadingStep, ActivationAnalysisStep, ClampAdaptationStep,
     ActivationShiftStep, ActivationQuantizationStep, WeightQuantizationStep, QuantizationVerificationStep,
     NormalizationFusionStep, SoftCoreMappingStep, CoreQuantizationVerificationStep, CoreFlowTuningStep,
     HardCoreMappingStep, SimulationStep,

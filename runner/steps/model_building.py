@@ -14,6 +14,12 @@ class ModelBuildingStep(PipelineStep):
     promises = ("model",)
     sections = ("spiking",)
 
+    @classmethod
+    def validate(cls, spec) -> list[str]:
+        if spec.model.builder == "torch":
+            return ["a `builder: torch` model is converted by the torch_mapping step: list it instead"]
+        return []
+
     def run(self, ctx) -> StepResult:
         r = ctx.get("recipe")
         torch.manual_seed(ctx.spec.seed)

@@ -46,6 +46,16 @@ def mismatches(model: torch.nn.Module, state: dict) -> list[str]:
     return problems
 
 
+def renamed(state: dict, source_names: dict[str, str]) -> dict:
+    """A converted torch model's keys in place of the user's own (`conv1.weight` -> `nodes.1....weight`)."""
+    ours = {user: own for own, user in source_names.items()}
+    result = {}
+    for key, tensor in state.items():
+        prefix, _, leaf = key.rpartition(".")
+        result[f"{ours[prefix]}.{leaf}" if prefix in ours else key] = tensor
+    return result
+
+
 class WeightPreloadingStep(PipelineStep):
     type = "weight_preloading"
     updates = ("model",)
@@ -57,7 +67,7 @@ class WeightPreloadingStep(PipelineStep):
         path = Path(ctx.params["path"])
         if not path.is_absolute():
             path = Path(ctx.spec.path).parent / path
-        state = read_state_dict(path)
+        state = renamed(read_state_dict(path), getattr(model, "source_names", {}))
         problems = mismatches(model, state)
         if problems:
             raise UserError(f"weight_preloading: {path} does not fit the model:\n  " + "\n  ".join(problems))

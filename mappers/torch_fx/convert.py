@@ -1,0 +1,185 @@
+"""Convert a traced torch module into a mapper graph: Linear/Conv2d absorb their BatchNorm and ReLU
+into Perceptrons, pools, concatenations, flattens and einops rearrangements become mappers.
+
+The trained weights are carried over (the converted graph holds copies of the user's layers),
+and `graph.source_names` maps each of our state keys' prefixes to the user's.
+"""
+
+import copy
+import operator
+
+import einops
+import torch
+from torch import fx, nn
+
+from mappers.graph.mappers import (ConcatMapper, FlattenMapper, GlobalAvgPoolMapper, InputMapper, MaxPoolMapper,
+                                   PerceptronMapper, RearrangeMapper)
+from mappers.graph.representation import MapperGraph
+from mappers.nn.perceptron import Perceptron
+from mappers.torch_fx.trace import Unrepresentable, source_line, trace
+
+RELUS = (torch.relu, nn.functional.relu)
+IDENTITIES = (nn.Dropout, nn.Identity)
+
+
+class Converter:
+    """Walks the fx graph once, building mapper nodes; collects every problem instead of stopping."""
+
+    def __init__(self, gm: fx.GraphModule, source_file: str | None):
+        self.gm, self.source_file = gm, source_file
+        self.modules = dict(gm.named_modules())
+        self.nodes: list = [InputMapper()]
+        self.index: dict[fx.Node, int] = {}
+        self.pending: dict[fx.Node, dict] = {}
+        self.problems: list[str] = []
+        self.source_names: dict[str, str] = {}
+
+    def fail(self, node: fx.Node, what: str) -> None:
+        self.problems.append(f"{source_line(node, self.source_file)}: node '{node.name}' ({node.op} "
+                             f"{_target_name(node)}): {what}")
+
+    def add(self, node: fx.Node, mapper) -> None:
+        self.nodes.append(mapper)
+        self.index[node] = len(self.nodes) - 1
+
+    def source(self, node: fx.Node, arg) -> int | None:
+        if arg in self.pending:
+            self.finish(arg, is_output=False, relu=False, reader=node)
+        if arg not in self.index:
+            return None
+        return self.index[arg]
+
+    def finish(self, layer_node: fx.Node, *, is_output: bool, relu: bool, reader: fx.Node | None = None) -> None:
+        pending = self.pending.pop(layer_node)
+        if not relu and not is_output:
+            self.fail(pending["at"], "a Linear/Conv2d must be followed by a ReLU (chip neurons are ReLUs) unless "
+                                     "it is the network's output")
+            return
+        perceptron = Perceptron(copy.deepcopy(pending["layer"]), batch_norm=False, is_output=not relu)
+        if pending["norm"] is not None:
+            perceptron.norm = copy.deepcopy(pending["norm"][1])
+            self.source_names[f"nodes.{len(self.nodes)}.perceptron.norm"] = pending["norm"][0]
+        self.source_names[f"nodes.{len(self.nodes)}.perceptron.layer"] = pending["name"]
+        self.add(pending["node"], PerceptronMapper(pending["source"], perceptron))
+        self.index[pending["at"]] = self.index[pending["node"]]
+
+    def visit(self, node: fx.Node) -> None:
+        op, target = node.op, node.target
+        module = self.modules.get(target) if op == "call_module" else None
+        if op == "placeholder":
+            self.index[node] = 0
+        elif isinstance(module, (nn.Linear, nn.Conv2d)):
+            if isinstance(module, nn.Conv2d) and (module.groups != 1 or module.dilation != (1, 1)
+                                                  or module.padding_mode != "zeros"):
+                return self.fail(node, "only plain convolutions (groups 1, dilation 1, zero padding) map to cores")
+            source = self.source(node, node.args[0])
+            if source is not None:
+                self.pending[node] = {"layer": module, "name": target, "source": source, "norm": None,
+                                      "node": node, "at": node}
+        elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            layer = self._pending_for(node.args[0])
+            if layer is None or self.pending[layer]["norm"] is not None:
+                return self.fail(node, "BatchNorm must directly follow a Linear or Conv2d")
+            self.pending[layer].update(norm=(target, module), at=node)
+        elif isinstance(module, nn.ReLU) or (op == "call_function" and target in RELUS) or \
+                (op == "call_method" and target == "relu"):
+            layer = self._pending_for(node.args[0])
+            if layer is None:
+                return self.fail(node, "a ReLU must directly follow a Linear/Conv2d (or its BatchNorm)")
+            self.finish(layer, is_output=False, relu=True)
+            self.index[node] = self.index[layer]
+        elif isinstance(module, IDENTITIES):
+            self._alias(node, node.args[0])
+        elif isinstance(module, nn.MaxPool2d) or (op == "call_function" and target is nn.functional.max_pool2d):
+            self._max_pool(node, module)
+        elif isinstance(module, nn.AdaptiveAvgPool2d) or (op == "call_function" and
+                                                          target is nn.functional.adaptive_avg_pool2d):
+            size = module.output_size if module is not None else node.args[1]
+            if size not in (1, (1, 1)):
+                return self.fail(node, "only global average pooling (output size 1) maps exactly to cores")
+            self._structural(node, lambda s: GlobalAvgPoolMapper((s,)), node.args[0])
+        elif isinstance(module, nn.Flatten) or (op == "call_function" and target is torch.flatten) or \
+                (op == "call_method" and target in ("flatten", "view", "reshape")):
+            if not self._flattens(node):
+                return self.fail(node, "only flattening every axis but the batch is supported")
+            self._structural(node, lambda s: FlattenMapper((s,)), node.args[0])
+        elif op == "call_function" and target is torch.cat:
+            tensors, dim = node.args[0], node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
+            sources = [self.source(node, t) for t in tensors]
+            if dim != 1 or None in sources:
+                return self.fail(node, "torch.cat maps only along the channel axis (dim=1)")
+            self.add(node, ConcatMapper(tuple(sources)))
+        elif op == "call_function" and target is einops.rearrange:
+            source = self.source(node, node.args[0])
+            if source is not None:
+                self.add(node, RearrangeMapper(source, node.args[1], **node.kwargs))
+        elif op == "call_method" and target == "size":
+            pass
+        elif op == "output":
+            self._output(node)
+        else:
+            self.fail(node, "this operation has no crossbar or compute-op equivalent" +
+                      ("; residual additions are not supported yet" if target in (operator.add, torch.add) else ""))
+
+    def _pending_for(self, arg) -> fx.Node | None:
+        for layer, pending in self.pending.items():
+            if pending["at"] is arg:
+                return layer
+        return None
+
+    def _alias(self, node: fx.Node, arg) -> None:
+        layer = self._pending_for(arg)
+        if layer is not None:
+            self.pending[layer]["at"] = node
+        elif arg in self.index:
+            self.index[node] = self.index[arg]
+
+    def _structural(self, node: fx.Node, make, arg) -> None:
+        source = self.source(node, arg)
+        if source is not None:
+            self.add(node, make(source))
+
+    def _max_pool(self, node: fx.Node, module) -> None:
+        kernel, stride, padding = ((module.kernel_size, module.stride, module.padding) if module is not None else
+                                   (node.args[1], node.kwargs.get("stride", node.args[2] if len(node.args) > 2 else None),
+                                    node.kwargs.get("padding", 0)))
+        if not all(isinstance(v, int) for v in (kernel, stride or kernel, padding)):
+            return self.fail(node, "only square max-pools with integer kernel, stride and padding are supported")
+        self._structural(node, lambda s: MaxPoolMapper(s, kernel, stride, padding), node.args[0])
+
+    def _flattens(self, node: fx.Node) -> bool:
+        if node.op == "call_module":
+            return node.target and self.modules[node.target].start_dim == 1
+        if node.op == "call_function" or node.target == "flatten":
+            return (node.args[1] if len(node.args) > 1 else node.kwargs.get("start_dim", 0)) == 1
+        shape = node.args[1:] if len(node.args) > 2 else node.args[1]
+        return len(shape) == 2 and shape[1] == -1
+
+    def _output(self, node: fx.Node) -> None:
+        result = node.args[0]
+        layer = self._pending_for(result)
+        if layer is not None:
+            self.finish(layer, is_output=True, relu=False)
+            self.index[result] = self.index[layer]
+        if result not in self.index:
+            self.fail(node, "the output must be a Linear/Conv2d readout or a global average")
+        elif self.index[result] != len(self.nodes) - 1:
+            self.fail(node, "the output must be the last mapped operation")
+
+
+def _target_name(node: fx.Node) -> str:
+    return getattr(node.target, "__name__", str(node.target))
+
+
+def convert(module: nn.Module, input_shape: tuple[int, ...], source_file: str | None = None) -> MapperGraph:
+    """The mapper graph of `module` (in eval mode), or Unrepresentable listing every offending node."""
+    converter = Converter(trace(module.eval(), source_file), source_file)
+    for node in converter.gm.graph.nodes:
+        converter.visit(node)
+    for layer in list(converter.pending):
+        converter.fail(layer, "this layer's output is never used")
+    if converter.problems:
+        raise Unrepresentable(converter.problems)
+    graph = MapperGraph(input_shape, converter.nodes)
+    graph.source_names = converter.source_names
+    return graph.eval()
