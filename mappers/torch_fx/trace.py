@@ -1,5 +1,6 @@
 """Trace a user's torch module with torch.fx, keeping source lines and einops calls as single nodes."""
 
+import math
 import re
 
 import einops
@@ -24,7 +25,7 @@ def source_line(node: fx.Node, source_file: str | None) -> str:
 
 def trace(module: torch.nn.Module, source_file: str | None = None) -> fx.GraphModule:
     """The fx graph of `module`; untraceable control flow becomes one clear Unrepresentable."""
-    tracer = fx.Tracer(autowrap_functions=(einops.rearrange,))
+    tracer = fx.Tracer(autowrap_modules=(math, einops), autowrap_functions=(einops.rearrange,))
     tracer.record_stack_traces = True
     try:
         graph = tracer.trace(module)

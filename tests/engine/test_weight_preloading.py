@@ -48,3 +48,25 @@ def test_missing_weights_file_is_a_clear_error(small_spec, tmp_path):
     pipeline = open_pipeline(str(small_spec(PRELOAD)), workdir=str(tmp_path / "run"), quiet=True)
     with pytest.raises(UserError, match="no weights file .*weights.pt; fix the step's `path`"):
         pipeline.run()
+
+
+def test_user_keys_of_a_torch_model_are_translated(tmp_path):
+    """A user's own state_dict (their layer names) preloads into the converted torch model."""
+    from pathlib import Path
+    import importlib.util
+    spec_path = Path(__file__).resolve().parents[2] / "spec" / "torch_custom_digits.yaml"
+    model_file = spec_path.parent / "models" / "small_cnn.py"
+    loader = importlib.util.spec_from_file_location("user_cnn", model_file)
+    user = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(user)
+    net = user.SmallCNN(channels=16, hidden=64).eval()
+    text = spec_path.read_text().replace("models/small_cnn.py", str(model_file)).replace(
+        "  - pretraining\n", f"  - weight_preloading:\n      path: {tmp_path / 'user.pt'}\n")
+    torch.save(net.state_dict(), tmp_path / "user.pt")
+    (tmp_path / "spec.yaml").write_text(text)
+    pipeline = open_pipeline(str(tmp_path / "spec.yaml"), workdir=str(tmp_path / "run"), quiet=True)
+    pipeline.run(until="weight_preloading")
+    loaded = pipeline.store.load("weight_preloading", "model", pipeline._manifests["weight_preloading"])
+    x = torch.randint(0, 17, (16, 1, 8, 8)) / 16.0  # on the S = 16 input grid the model quantizes to
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), net(x), rtol=1e-5, atol=1e-5)

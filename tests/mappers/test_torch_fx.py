@@ -1,0 +1,65 @@
+"""torch.fx conversion: equal forwards for every supported op; clear errors with node and line."""
+
+import inspect
+
+import pytest
+import torch
+from torch import nn
+
+from mappers.torch_fx.convert import convert
+from mappers.torch_fx.trace import Unrepresentable
+from tests.mappers import torch_models
+from tests.mappers.torch_models import BranchNet, BranchyNet, ConvNet, LinearNet, ResidualNet
+
+SOURCE = inspect.getsourcefile(torch_models)
+
+
+def randomized(module):
+    torch.manual_seed(0)
+    for m in module.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.running_mean.uniform_(-0.3, 0.3)
+            m.running_var.uniform_(0.5, 1.5)
+            m.weight.data.uniform_(0.5, 1.5)
+    return module.eval()
+
+
+@pytest.mark.parametrize("cls,shape", [(LinearNet, (12,)), (ConvNet, (2, 8, 8)), (BranchNet, (1, 4, 4))])
+def test_converted_forward_equals_the_original(cls, shape):
+    module = randomized(cls())
+    graph = convert(module, shape, SOURCE)
+    x = torch.rand(16, *shape)
+    with torch.no_grad():
+        torch.testing.assert_close(graph(x), module(x), rtol=1e-5, atol=1e-5)
+
+
+def test_the_example_spec_model_converts():
+    from pathlib import Path
+    import importlib.util
+    path = Path(__file__).resolve().parents[2] / "spec" / "models" / "small_cnn.py"
+    spec = importlib.util.spec_from_file_location("small_cnn", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    net = randomized(module.SmallCNN())
+    graph = convert(net, (1, 8, 8), str(path))
+    x = torch.rand(8, 1, 8, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(graph(x), net(x), rtol=1e-5, atol=1e-5)
+    assert graph.source_names["nodes.1.perceptron.layer"] == "conv1"
+
+
+def test_unsupported_ops_are_listed_with_their_source_line():
+    with pytest.raises(Unrepresentable) as info:
+        convert(ResidualNet(), (8,), SOURCE)
+    problems = "\n".join(info.value.problems)
+    line = inspect.getsourcelines(ResidualNet.forward)[1] + 2
+    assert f"torch_models.py:{line}: node 'sigmoid'" in problems
+    assert "node 'add'" in problems and "residual additions are not supported yet" in problems
+
+
+def test_untraceable_branch_names_the_line():
+    with pytest.raises(Unrepresentable) as info:
+        convert(BranchyNet(), (4,), SOURCE)
+    line = inspect.getsourcelines(BranchyNet.forward)[1] + 1
+    assert f"torch_models.py:{line}" in info.value.problems[0]
+    assert "data-dependent" in info.value.problems[0]

@@ -1,0 +1,66 @@
+"""Small user-style torch modules for the conversion tests (plain torch, as users write them)."""
+
+import einops
+import torch
+from torch import nn
+
+
+class LinearNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.bn = nn.Linear(12, 16), nn.BatchNorm1d(16)
+        self.fc2 = nn.Linear(16, 4)
+
+    def forward(self, x):
+        return self.fc2(nn.functional.relu(self.bn(self.fc1(x.view(x.size(0), -1)))))
+
+
+class ConvNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 6, 3, padding=1)
+        self.bn = nn.BatchNorm2d(6)
+        self.act = nn.ReLU()
+        self.pool = nn.MaxPool2d(2)
+        self.drop = nn.Dropout(0.3)
+        self.head = nn.Conv2d(6, 3, 1)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+
+    def forward(self, x):
+        x = self.drop(self.pool(self.act(self.bn(self.conv(x)))))
+        return torch.flatten(self.gap(torch.relu(self.head(x))), 1)
+
+
+class BranchNet(nn.Module):
+    """Two branches joined by torch.cat, an einops rearrangement, AvgPool-free flatten."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Conv2d(1, 2, 1), nn.Conv2d(1, 3, 3, padding=1)
+        self.fc = nn.Linear(5 * 4 * 4, 4)
+
+    def forward(self, x):
+        y = torch.cat([torch.relu(self.a(x)), torch.relu(self.b(x))], dim=1)
+        y = einops.rearrange(y, "b c h w -> b (h w c)")
+        return self.fc(y)
+
+
+class ResidualNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2, self.out = nn.Linear(8, 8), nn.Linear(8, 8), nn.Linear(8, 2)
+
+    def forward(self, x):
+        h = torch.relu(self.fc1(x))
+        return self.out(torch.sigmoid(self.fc2(h)) + h)
+
+
+class BranchyNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        if x.sum() > 0:
+            return self.fc(x)
+        return self.fc(-x)
