@@ -59,6 +59,10 @@ def execute(args) -> int:
     pipeline = open_pipeline(args.spec, workdir=args.workdir, quiet=args.quiet)
     if args.check:
         print(f"{args.spec}: spec is sound ({len(pipeline.chain)} steps)")
+        if not any(entry.type == "architecture_search" for entry in pipeline.spec.steps):
+            from runner.api import data_for
+            from runner.check import chip_fit
+            print(f"{args.spec}: {chip_fit(pipeline.spec, data_for(pipeline.spec))}")
         return 0
     if args.list:
         print_status(pipeline.status())

@@ -10,8 +10,9 @@ class StepContext:
     """Gives a step its inputs and takes its outputs; inputs it only `requires` are read-only."""
 
     def __init__(self, *, spec, entry, step: type[PipelineStep], inputs: dict[str, Callable],
-                 data: Callable, log: Callable, progress: Callable):
+                 data: Callable, log: Callable, progress: Callable, run_dir):
         self.spec = spec
+        self.run_dir = run_dir
         self.entry = entry
         self.params = entry.params
         self.step = step

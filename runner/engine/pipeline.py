@@ -129,7 +129,8 @@ class Pipeline:
         self.console.log(f"[{name}] running")
         inputs = {key: (lambda w=writer, k=key: self._value(w, k)) for key, writer in self.writers[i].items()}
         ctx = StepContext(spec=self.spec, entry=entry, step=step, inputs=inputs, data=self._get_data,
-                          log=lambda m: self.console.log(f"[{name}] {m}"), progress=self.console.progress)
+                          log=lambda m: self.console.log(f"[{name}] {m}"), progress=self.console.progress,
+                          run_dir=self.run_dir)
         began = time.perf_counter()
         try:
             result = step().run(ctx)

@@ -23,6 +23,9 @@ TUNER = {"tuner_epochs": (Int(min=1), 1), "max_cycles": (Int(min=1), 8), "lr": (
 
 STEP_PARAMS = {
     "model_configuration": {},
+    "architecture_search": {"trials": (Int(min=1), 20), "proxy_epochs": (Int(min=1), 3),
+                            "core_budget": (Int(min=1), None), "timeout": (Float(min=1), 300.0),
+                            "select": (Enum("most_accurate", "fewest_cores"), "most_accurate")},
     "model_building": {},
     "torch_mapping": {},
     "weight_preloading": {"path": Str()},

@@ -3,6 +3,7 @@
 from runner.steps.activation_analysis import ActivationAnalysisStep
 from runner.steps.activation_quantization import ActivationQuantizationStep
 from runner.steps.activation_shift import ActivationShiftStep
+from runner.steps.architecture_search import ArchitectureSearchStep
 from runner.steps.clamp_adaptation import ClampAdaptationStep
 from runner.steps.core_flow_tuning import CoreFlowTuningStep
 from runner.steps.core_quantization_verification import CoreQuantizationVerificationStep
@@ -19,7 +20,7 @@ from runner.steps.weight_preloading import WeightPreloadingStep
 from runner.steps.weight_quantization import WeightQuantizationStep
 
 STEPS = {step.type: step for step in (
-    ModelConfigurationStep, ModelBuildingStep, TorchMappingStep, PretrainingStep, WeightPreloadingStep, ActivationAnalysisStep, ClampAdaptationStep,
+    ModelConfigurationStep, ArchitectureSearchStep, ModelBuildingStep, TorchMappingStep, PretrainingStep, WeightPreloadingStep, ActivationAnalysisStep, ClampAdaptationStep,
     ActivationShiftStep, ActivationQuantizationStep, WeightQuantizationStep, QuantizationVerificationStep,
     NormalizationFusionStep, SoftCoreMappingStep, CoreQuantizationVerificationStep, CoreFlowTuningStep,
     HardCoreMappingStep, SimulationStep,

@@ -1,0 +1,1 @@
+"""Architecture search: builders' search spaces and the multi-objective search over them."""
