@@ -15,8 +15,8 @@ def parse_args(argv):
     parser.add_argument("--list", action="store_true", help="show every step's status, metric and seconds")
     parser.add_argument("--check", action="store_true", help="validate the spec and step contracts, run nothing")
     parser.add_argument("--workdir", metavar="DIR", help="the run directory (default: the spec's workdir)")
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("RUNNER_THREADS", "1")),
-                        help="CPU threads for torch and the simulator (default 1, or $RUNNER_THREADS)")
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("RUNNER_THREADS", "2")),
+                        help="CPU threads for torch and the simulator (default 2, or $RUNNER_THREADS)")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser.parse_args(argv)
