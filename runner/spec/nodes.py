@@ -48,9 +48,29 @@ def _strictyaml_message(error: MarkedYAMLError) -> tuple[int, str]:
     return line, problem
 
 
+def _printable(code: int) -> bool:
+    """YAML's printable set (tab and carriage return included; a byte-order mark too)."""
+    return (code in (0x09, 0x0D, 0x85, 0xFEFF) or 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF
+            or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF)
+
+
+def _read_text(path: Path) -> str:
+    """The file as text; YAML allows no control characters but tab and line breaks."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise ParseError(line, "the file is not UTF-8 text") from error
+    for number, line in enumerate(text.split("\n"), 1):
+        bad = next((c for c in line if not _printable(ord(c))), None)
+        if bad is not None:
+            raise ParseError(number, f"control character U+{ord(bad):04X} is not allowed in YAML; remove it")
+    return text
+
+
 def parse(path: Path) -> Node:
     """The document's root node; raises ParseError for empty, non-mapping or invalid YAML."""
-    text = path.read_text()
+    text = _read_text(path)
     if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
         raise ParseError(1, "the spec is empty: expected a mapping with name, data, model, platform, "
                             "spiking, training and steps")
@@ -58,7 +78,12 @@ def parse(path: Path) -> Node:
         strictyaml.load(text, strictyaml.Any())
     except MarkedYAMLError as error:
         raise ParseError(*_strictyaml_message(error)) from error
-    root = YAML(typ="rt").load(text)
+    except Exception as error:  # strictyaml's own error handling can fail on odd input
+        raise ParseError(1, f"not valid YAML ({type(error).__name__}: {str(error).splitlines()[0]})") from error
+    try:
+        root = YAML(typ="rt").load(text)
+    except Exception as error:
+        raise ParseError(1, f"not valid YAML ({type(error).__name__}: {str(error).splitlines()[0]})") from error
     if not isinstance(root, CommentedMap):
         raise ParseError(1, "the spec must be a mapping of sections (name:, data:, ...), not a "
                             f"{'list' if isinstance(root, CommentedSeq) else 'single value'}")
