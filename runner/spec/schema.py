@@ -173,6 +173,8 @@ class Choice(Field):
     default_tag: str | None = None
 
     def check(self, node, path, errors):
+        if node.value is None:
+            node = Node({}, node.line)
         if not isinstance(node.value, dict):
             return Map(self.common).check(node, path, errors)
         tag_node = node.value.get(self.tag)
