@@ -42,4 +42,7 @@ class RunDirectory:
 
     def simulate(self, x: np.ndarray, **options) -> simulator.SimulationOutput:
         """Run inputs (samples x features in [0, 1]) on the deployed chip with the Numba kernels."""
-        return simulator.simulate(self.chip(), np.asarray(x, np.float64).reshape(len(x), -1), **options)
+        try:
+            return simulator.simulate(self.chip(), np.asarray(x, np.float64).reshape(len(x), -1), **options)
+        except ValueError as error:
+            raise UserError(f"simulating {self.path}: {error}") from error

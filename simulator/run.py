@@ -14,6 +14,9 @@ def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, pro
     x = np.ascontiguousarray(x, dtype=np.float64).reshape(len(x), -1)
     if x.shape[1] != program.n_inputs:
         raise ValueError(f"inputs have {x.shape[1]} features; the chip program takes {program.n_inputs}")
+    bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
+    if len(bad):
+        raise ValueError(f"inputs hold NaN or infinite values (first at sample {bad[0]}); clean the data first")
     scores = np.zeros((len(x), program.n_classes))
     spikes = np.zeros(program.n_cores, np.int64)
     activity = np.zeros(program.n_cores)

@@ -1,5 +1,6 @@
 """The pipeline: resolve the spec into steps, reuse valid checkpoints, run the rest, report."""
 
+import json
 import time
 from pathlib import Path
 
@@ -98,7 +99,18 @@ class Pipeline:
         except OSError as error:
             raise UserError(f"cannot create the run directory {self.run_dir}: {error.strerror}") from error
         with run_lock(self.run_dir):
+            self._refuse_other_spec()
             return self._run_steps(start, stop, checkpoints)
+
+    def _refuse_other_spec(self) -> None:
+        """A run directory belongs to one spec name: never mix or overwrite another spec's checkpoints."""
+        try:
+            owner = json.loads((self.run_dir / "report.json").read_text()).get("spec")
+        except (OSError, ValueError, AttributeError):
+            return
+        if owner not in (None, self.spec.name):
+            raise UserError(f"{self.run_dir} holds the checkpoints of spec '{owner}', not '{self.spec.name}'; "
+                            "give this run its own --workdir (nothing was changed)")
 
     def _run_steps(self, start, stop, checkpoints) -> dict:
         self.console.log_path = self.run_dir / "run.log"
@@ -149,7 +161,12 @@ class Pipeline:
                              f"training.tolerance {tolerance} x the previous {previous_metric:.4f}")
         record = {"step": name, "type": entry.type, "fingerprint": self.fingerprints[name],
                   "metric": result.metric, "seconds": round(seconds, 3), "figures": result.figures}
-        self._manifests[name] = self.store.save(name, record, ctx.outputs)
+        try:
+            self._manifests[name] = self.store.save(name, record, ctx.outputs)
+        except OSError as error:
+            self._fail(report, name, seconds)
+            raise StepFailed(f"cannot write the checkpoint of step '{name}' in {self.run_dir}: {error.strerror or error}; "
+                             "free space or fix permissions and rerun (earlier checkpoints are intact)") from error
         for key, value in ctx.outputs.items():
             self._values[(name, key)] = value
         if result.figures:

@@ -1,0 +1,121 @@
+"""Fault injection: kills at random moments, flipped bytes in every artifact, disks that refuse writes,
+foreign run directories and bad inputs each end in a completed rerun or one clear message."""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from runner.api import open_pipeline
+from runner.engine.pipeline import StepFailed
+from runner.errors import UserError
+from runner.run_directory import RunDirectory
+from tests.engine.conftest import SMALL
+
+RUNNER = [sys.executable, "-m", "runner.cli"]
+STABLE = ("accuracy", "reference_accuracy", "model_accuracy", "float_accuracy", "agreement", "model_agreement",
+          "soft_cores", "hard_cores", "hard_cores_lower_bound")
+
+
+def figures(workdir):
+    report = json.loads((workdir / "report.json").read_text())
+    return {k: report["simulation"][k] for k in STABLE}, [s["metric"] for s in report["steps"]]
+
+
+def cli_run(spec, workdir):
+    result = subprocess.run(RUNNER + [str(spec), "--workdir", str(workdir), "--quiet", "--threads", "1"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return figures(workdir)
+
+
+def test_sigkill_at_random_moments_then_rerun_equals_an_uninterrupted_run(small_spec, tmp_path):
+    spec = small_spec(SMALL.replace("  epochs: 3", "  epochs: 30"))
+    expected = cli_run(spec, tmp_path / "clean")
+    for seed in range(4):
+        workdir = tmp_path / f"killed{seed}"
+        process = subprocess.Popen(RUNNER + [str(spec), "--workdir", str(workdir), "--quiet", "--threads", "1"])
+        time.sleep(random.Random(seed).uniform(1.5, 5.0))
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        assert cli_run(spec, workdir) == expected
+        assert not list((workdir / "steps").glob(".staging-*"))
+
+
+def test_a_flipped_byte_in_any_artifact_is_detected_and_its_step_reruns(small_spec, tmp_path):
+    spec = small_spec()
+    workdir = tmp_path / "run"
+    expected = figures_after(spec, workdir)
+    for manifest in sorted((workdir / "steps").glob("*/manifest.json")):
+        for name in json.loads(manifest.read_text())["artifacts"].values():
+            for file in name["files"]:
+                path = manifest.parent / file
+                data = bytearray(path.read_bytes())
+                data[len(data) // 3] ^= 0x5A
+                path.write_bytes(bytes(data))
+                report = open_pipeline(str(spec), workdir=str(workdir), quiet=True).run()
+                rerun = [s["name"] for s in report["steps"] if not s["reused"]]
+                assert rerun == [manifest.parent.name], (file, rerun)
+                assert figures(workdir) == expected
+
+
+def figures_after(spec, workdir):
+    open_pipeline(str(spec), workdir=str(workdir), quiet=True).run()
+    return figures(workdir)
+
+
+def test_a_disk_that_refuses_writes_is_one_message_and_earlier_checkpoints_stay(small_spec, tmp_path, monkeypatch):
+    spec = small_spec()
+    pipeline = open_pipeline(str(spec), workdir=str(tmp_path / "run"), quiet=True)
+    pipeline.run(until="model_building")
+    real_save = pipeline.store.save
+
+    def full_disk(step, record, artifacts):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline.store, "save", full_disk)
+    with pytest.raises(StepFailed, match="cannot write the checkpoint of step 'pretraining' .* No space left on device"):
+        pipeline.run()
+    monkeypatch.setattr(pipeline.store, "save", real_save)
+    status = {row["name"]: row["status"] for row in pipeline.status()}
+    assert status["model_building"] == "done" and status["pretraining"] == "failed"
+
+
+def test_an_unusable_run_directory_is_one_message(small_spec, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = subprocess.run(RUNNER + [str(small_spec()), "--workdir", str(blocker / "run")], capture_output=True,
+                            text=True)
+    assert result.returncode == 2 and "cannot create the run directory" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_run_directory_of_another_spec_is_refused_untouched(small_spec, tmp_path):
+    spec = small_spec()
+    workdir = tmp_path / "run"
+    open_pipeline(str(spec), workdir=str(workdir), quiet=True).run(until="model_building")
+    before = {p: p.read_bytes() for p in workdir.rglob("*") if p.is_file() and p.name != "run.log"}
+    other = small_spec(SMALL.replace("name: small", "name: other"))
+    with pytest.raises(UserError, match="holds the checkpoints of spec 'small', not 'other'"):
+        open_pipeline(str(other), workdir=str(workdir), quiet=True).run()
+    assert {p: p.read_bytes() for p in workdir.rglob("*") if p.is_file() and p.name != "run.log"} == before
+
+
+def test_inputs_with_nan_or_the_wrong_shape_are_one_message(small_spec, tmp_path):
+    spec = small_spec()
+    open_pipeline(str(spec), workdir=str(tmp_path / "run"), quiet=True).run()
+    run = RunDirectory(tmp_path / "run")
+    good = np.random.default_rng(0).uniform(0, 1, (4, 12))
+    assert run.simulate(good).scores.shape == (4, 3)
+    bad = good.copy()
+    bad[2, 5] = np.nan
+    with pytest.raises(UserError, match="NaN or infinite values \\(first at sample 2\\)"):
+        run.simulate(bad)
+    with pytest.raises(UserError, match="inputs have 11 features; the chip program takes 12"):
+        run.simulate(good[:, :11])
