@@ -63,3 +63,19 @@ def test_untraceable_branch_names_the_line():
     line = inspect.getsourcelines(BranchyNet.forward)[1] + 1
     assert f"torch_models.py:{line}" in info.value.problems[0]
     assert "data-dependent" in info.value.problems[0]
+
+
+def test_check_reports_unrepresentable_modules_before_running(tmp_path):
+    import subprocess
+    import sys
+    from tests.engine.conftest import SMALL
+    text = SMALL.replace("  builder: mlp\n  config:\n    hidden:\n      - 24\n",
+                         f"  builder: torch\n  config:\n    module: {SOURCE}:ResidualNet\n").replace(
+        "  - model_building", "  - torch_mapping").replace("  features: 12", "  features: 8")
+    (tmp_path / "spec.yaml").write_text(text)
+    result = subprocess.run([sys.executable, "-m", "runner.cli", str(tmp_path / "spec.yaml"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    line = inspect.getsourcelines(ResidualNet.forward)[1] + 2
+    assert "ResidualNet cannot be mapped to the chip" in result.stderr
+    assert f"torch_models.py:{line}: node 'sigmoid' (call_function sigmoid)" in result.stderr
