@@ -14,6 +14,7 @@ def parse_args(argv):
     parser.add_argument("--until", metavar="STEP", help="stop after this step")
     parser.add_argument("--list", action="store_true", help="show every step's status, metric and seconds")
     parser.add_argument("--check", action="store_true", help="validate the spec and step contracts, run nothing")
+    parser.add_argument("--report", action="store_true", help="rebuild report.md and its plots from the checkpoints")
     parser.add_argument("--workdir", metavar="DIR", help="the run directory (default: the spec's workdir)")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("RUNNER_THREADS", "2")),
                         help="CPU threads for torch and the simulator (default 2, or $RUNNER_THREADS)")
@@ -67,8 +68,13 @@ def execute(args) -> int:
     if args.list:
         print_status(pipeline.status())
         return 0
+    from runner.report_md import write_report
+    if args.report:
+        print(f"wrote {write_report(pipeline.run_dir)}")
+        return 0
     set_threads(args.threads)
     report = pipeline.run(from_step=args.from_step, until=args.until)
+    write_report(pipeline.run_dir)
     if not args.quiet:
         print_summary(report, pipeline.run_dir)
     return 0

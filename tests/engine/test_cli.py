@@ -76,3 +76,15 @@ def test_ctrl_c_exits_130_and_keeps_checkpoints(small_spec, tmp_path):
     assert process.returncode == 130
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert (workdir / "steps" / "model_building" / "manifest.json").is_file()
+
+
+def test_report_md_is_written_and_rebuilt_from_checkpoints(small_spec, tmp_path):
+    spec, workdir = small_spec(), tmp_path / "run"
+    assert runner(spec, "--workdir", workdir, "--quiet").returncode == 0
+    text = (workdir / "report.md").read_text()
+    assert "| simulation | done |" in text and "## Mapping" in text and "spikes per sample" in text
+    for plot in ("metrics.png", "utilization.png"):
+        assert (workdir / plot).stat().st_size > 1000
+    (workdir / "report.md").unlink()
+    rebuilt = runner(spec, "--workdir", workdir, "--report")
+    assert rebuilt.returncode == 0 and (workdir / "report.md").read_text() == text

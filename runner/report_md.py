@@ -1,0 +1,90 @@
+"""report.md: the run as people would rather read it, with PNG plots, rebuilt from checkpoints."""
+
+from pathlib import Path
+
+import numpy as np
+
+from runner.run_directory import RunDirectory
+
+
+def _plots():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def metric_plot(steps: list[dict], path: Path) -> None:
+    plt = _plots()
+    named = [(s["name"], s["metric"]) for s in steps if s["metric"] is not None]
+    figure, axes = plt.subplots(figsize=(7, 3.2), dpi=110)
+    axes.plot(range(len(named)), [m for _, m in named], marker="o")
+    axes.set_xticks(range(len(named)), [n for n, _ in named], rotation=35, ha="right", fontsize=7)
+    axes.set_ylabel("metric (accuracy)")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def utilization(mapping) -> tuple[np.ndarray, np.ndarray]:
+    """Used axon and neuron fractions per hard core."""
+    axons = np.zeros(mapping.hard_cores)
+    neurons = np.zeros(mapping.hard_cores)
+    for core, hard in zip(mapping.ir.cores, mapping.hard_core):
+        axons[hard] += core.axons
+        neurons[hard] += core.neurons
+    types = mapping.core_types[mapping.core_type]
+    return axons / types[:, 0], neurons / types[:, 1]
+
+
+def utilization_heatmap(axons: np.ndarray, neurons: np.ndarray, path: Path) -> None:
+    plt = _plots()
+    width = int(np.ceil(np.sqrt(len(axons))))
+    grid = lambda values: np.pad(values, (0, width * width - len(values)), constant_values=np.nan).reshape(width, width)
+    figure, panes = plt.subplots(1, 2, figsize=(8, 3.8), dpi=110)
+    for pane, values, title in ((panes[0], axons, "axons used"), (panes[1], neurons, "neurons used")):
+        image = pane.imshow(grid(values), vmin=0, vmax=1, cmap="viridis")
+        pane.set_title(f"{title} per hard core", fontsize=9)
+        pane.set_xticks([]), pane.set_yticks([])
+    figure.colorbar(image, ax=panes, fraction=0.03)
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def _metric(value) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def write_report(run_dir) -> Path:
+    """Write report.md and its plots into `run_dir` from report.json and the checkpoints."""
+    run = RunDirectory(run_dir)
+    report, out = run.report, Path(run_dir)
+    lines = [f"# {report['spec']}", "", "| step | status | metric | seconds | reused |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {s['name']} | {s['status']} | {_metric(s['metric'])} | {s['seconds']:.1f} | "
+              f"{'yes' if s['reused'] else 'no'} |" for s in report["steps"]]
+    metric_plot(report["steps"], out / "metrics.png")
+    lines += ["", "![metric after every step](metrics.png)", ""]
+    try:
+        mapping = run.latest("hard_mapping")
+    except Exception:
+        mapping = None
+    if mapping is not None:
+        axons, neurons = utilization(mapping)
+        utilization_heatmap(axons, neurons, out / "utilization.png")
+        lines += ["## Mapping", "",
+                  f"* soft cores: {len(mapping.ir.cores)}; hard cores: {mapping.hard_cores} "
+                  f"(per type {mapping.cores_per_type()}); lower bound: {mapping.lower_bound}",
+                  f"* mean utilization: axons {axons.mean():.1%}, neurons {neurons.mean():.1%}",
+                  f"* host round-trips (compute-op stages): {mapping.ir.stages()}", "",
+                  "![utilization per hard core](utilization.png)", ""]
+    simulation = report.get("simulation")
+    if simulation:
+        lines += ["## Simulation", "", "| figure | value |", "| --- | --- |"]
+        lines += [f"| {k} | {v} |" for k, v in simulation.items() if not isinstance(v, dict)]
+        per_layer = simulation.get("spikes_per_sample")
+        if per_layer:
+            lines += ["", "| layer | spikes per sample |", "| --- | --- |"]
+            lines += [f"| {layer} | {count:.1f} |" for layer, count in per_layer.items()]
+    (out / "report.md").write_text("\n".join(lines) + "\n")
+    return out / "report.md"
