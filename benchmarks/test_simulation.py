@@ -8,6 +8,8 @@ from benchmarks.conftest import BATCH, THREADS, run_directory, spec_inputs
 
 PROGRAMS = ["squeezenet_ttfs", "mixer_ttfs", "quickstart_mlp_ttfs"]
 MODES = [("ttfs", 32), ("ttfs_quantized", 32), ("rate", 32)]
+RATE_SAMPLES = 250
+"""Rate coding runs 32 cycles per sample: fewer samples keep the torch reference's run in minutes."""
 
 
 def record(benchmark, samples: int, **info):
@@ -19,7 +21,7 @@ def record(benchmark, samples: int, **info):
 @pytest.mark.parametrize("engine", ["kernel", "reference"])
 def test_simulation(benchmark, spec_name, mode, steps, engine):
     program = run_directory(spec_name).chip(mode, steps)
-    _, x = spec_inputs(spec_name)
+    _, x = spec_inputs(spec_name, RATE_SAMPLES if mode == "rate" else BATCH)
     run = simulator.simulate if engine == "kernel" else simulator.simulate_reference
     run(program, x[:2])
     benchmark.pedantic(run, args=(program, x), kwargs={"batch_size": BATCH}, rounds=3 if engine == "kernel" else 1,
