@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 SPIKING, PARTIAL, OUTPUT = 0, 1, 2
+MAX, SUM = 0, 1
+"""Compute ops: the max of a row, or its weighted sum (`factors`) put back on the mode's grid."""
 MODES = ("ttfs", "ttfs_quantized", "rate")
 
 
@@ -34,11 +36,14 @@ class ChipProgram:
     span_offset: np.ndarray
     span_start: np.ndarray
     span_length: np.ndarray
+    op_kind: np.ndarray
     op_position: np.ndarray
     op_value_start: np.ndarray
     op_width: np.ndarray
     op_source_offset: np.ndarray
     op_sources: np.ndarray
+    op_factors: np.ndarray
+    op_eps: np.ndarray
     output_values: np.ndarray
     output_neurons: np.ndarray
     output_thresholds: np.ndarray
@@ -96,7 +101,7 @@ def output_neurons_of(cores: list[dict], output_values) -> np.ndarray:
 def build_program(mode: str, steps: int, n_inputs: int, n_values: int, cores: list[dict], ops: list[dict],
                   output_values: np.ndarray) -> ChipProgram:
     """Flatten cores (`weights`, `thresholds`, `sources`, `kind`, `value_start`) and ops (`sources` (outputs, k),
-    `position`, `value_start`) into a program."""
+    `position`, `value_start`, and for weighted sums `factors` (outputs, k) and `eps`) into a program."""
     if mode not in MODES:
         raise ValueError(f"unknown spiking mode '{mode}'; expected one of {', '.join(MODES)}")
     integer = bool(cores) and all(np.asarray(c["weights"]).dtype.kind == "i" for c in cores)
@@ -121,11 +126,15 @@ def build_program(mode: str, steps: int, n_inputs: int, n_values: int, cores: li
         span_offset=counts([len(s[0]) for s in spans]),
         span_start=np.concatenate([s[0] for s in spans]) if spans else np.zeros(0, np.int64),
         span_length=np.concatenate([s[1] for s in spans]) if spans else np.zeros(0, np.int64),
+        op_kind=np.array([SUM if "factors" in o else MAX for o in ops], np.int8),
         op_position=np.array([o["position"] for o in ops], np.int64),
         op_value_start=np.array([o["value_start"] for o in ops], np.int64),
         op_width=op_width,
         op_source_offset=counts(op_outputs * op_width),
         op_sources=np.concatenate([np.ravel(o["sources"]) for o in ops]).astype(np.int64) if ops else np.zeros(0, np.int64),
+        op_factors=np.concatenate([np.ravel(o.get("factors", np.zeros(np.shape(o["sources"]))))
+                                   for o in ops]).astype(np.float64) if ops else np.zeros(0),
+        op_eps=np.array([o.get("eps", 0.0) for o in ops], np.float64),
         output_values=np.asarray(output_values, np.int64),
         output_neurons=output_neurons,
         output_thresholds=thresholds[output_neurons],

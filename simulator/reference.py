@@ -9,7 +9,7 @@ import torch
 
 from simulator.kernels.common import stage_bounds
 from simulator.options import RateOptions, SimulationOutput
-from simulator.program import OUTPUT, PARTIAL, SPIKING, ChipProgram
+from simulator.program import MAX, OUTPUT, PARTIAL, SPIKING, ChipProgram
 from simulator.run import batched
 
 
@@ -24,19 +24,36 @@ class ReferenceChip:
                         for c in range(program.n_cores)]
         self.thresholds = [torch.from_numpy(program.thresholds[o:o + n].copy())
                            for o, n in zip(program.neuron_offset, program.neuron_count)]
-        self.ops = []
+        self.ops, self.factors = [], []
         for o in range(len(program.op_position)):
-            rows = program.op_sources[program.op_source_offset[o]:program.op_source_offset[o + 1]]
-            self.ops.append(torch.from_numpy(rows.reshape(-1, program.op_width[o])))
+            span = slice(program.op_source_offset[o], program.op_source_offset[o + 1])
+            self.ops.append(torch.from_numpy(program.op_sources[span].reshape(-1, program.op_width[o])))
+            self.factors.append(torch.from_numpy(program.op_factors[span].reshape(-1, program.op_width[o])))
 
     def outputs(self, c: int) -> slice:
         return slice(int(self.p.value_start[c]), int(self.p.value_start[c] + self.p.neuron_count[c]))
 
-    def run_ops(self, values: torch.Tensor, position: int) -> None:
+    def run_ops(self, values: torch.Tensor, position: int, grid: str, top: int) -> None:
+        """Compute ops after `position` cores: max of a row, or its weighted sum back on the grid."""
         for o, rows in enumerate(self.ops):
-            if self.p.op_position[o] == position:
-                start = int(self.p.op_value_start[o])
-                values[:, start:start + len(rows)] = values[:, rows].amax(dim=2)
+            if self.p.op_position[o] != position:
+                continue
+            start = int(self.p.op_value_start[o])
+            if self.p.op_kind[o] == MAX:
+                result = values[:, rows].amax(dim=2)
+            else:
+                gathered = values[:, rows].double()
+                u = torch.zeros(gathered.shape[:2], dtype=torch.float64)
+                for k in range(gathered.shape[2]):  # the kernel's summation order, term by term
+                    u = u + self.factors[o][:, k] * gathered[:, :, k]
+                eps = float(self.p.op_eps[o])
+                if grid == "continuous":
+                    result = u.clamp(0, 1)
+                elif grid == "levels":
+                    result = torch.where(u > eps, torch.floor(u + eps).clamp(1, top), torch.zeros_like(u))
+                else:
+                    result = torch.floor(u + eps).clamp(0, top)
+            values[:, start:start + len(rows)] = result.to(values.dtype)
 
     def closed_form(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """TTFS modes: values core by core; returns (scores, spikes per core, activity per core)."""
@@ -47,8 +64,9 @@ class ReferenceChip:
         x = x.clamp(0, 1)
         values[:, 2:2 + p.n_inputs] = (torch.floor(x * steps + 0.5).clamp(0, steps) if quantized else x).to(values.dtype)
         spikes, activity = torch.zeros(p.n_cores, dtype=torch.int64), torch.zeros(p.n_cores, dtype=torch.float64)
+        grid = "levels" if quantized else "continuous"
         for c in range(p.n_cores):
-            self.run_ops(values, c)
+            self.run_ops(values, c, grid, steps)
             v = values[:, self.sources[c]] @ self.weights[c].to(values.dtype)
             if p.core_kind[c] == SPIKING:
                 theta = self.thresholds[c].to(values.dtype)
@@ -63,7 +81,7 @@ class ReferenceChip:
                 activity[c] = float(level.sum())
                 v = y
             values[:, self.outputs(c)] = v
-        self.run_ops(values, p.n_cores)
+        self.run_ops(values, p.n_cores, grid, steps)
         scale = torch.from_numpy(p.output_thresholds).double() * (steps if quantized else 1)
         return values[:, p.output_values].double() / scale, spikes, activity
 
@@ -76,6 +94,7 @@ class ReferenceChip:
         trains = torch.stack([input_train(x, t, steps, options.encoding, u[:, t] if options.encoding == "stochastic" else None)
                               for t in range(steps)])
         counts[:, 2:2 + p.n_inputs] = trains.sum(0)
+        counts[:, 1] = steps
         first, replay = 0, torch.zeros(p.n_values, dtype=torch.bool)
         for end in stage_bounds(p.op_position, p.n_cores).tolist():
             for t in range(steps):
@@ -97,7 +116,7 @@ class ReferenceChip:
                     counts[:, self.outputs(c)] += fired.long()
                     potential[c] = torch.where(fired, torch.zeros_like(potential[c]) if options.firing == "novena"
                                                else potential[c] - theta, potential[c])
-            self.run_ops(counts, end)
+            self.run_ops(counts, end, "counts", steps)
             for c in range(first, end):
                 if p.core_kind[c] == SPIKING:
                     replay[self.outputs(c)] = True

@@ -10,7 +10,7 @@ import numpy as np
 from numba import prange
 
 from simulator.jit import njit_cached
-from simulator.kernels.common import accumulate, run_max_op
+from simulator.kernels.common import COUNTS, accumulate, run_op
 from simulator.program import OUTPUT, PARTIAL, SPIKING
 
 UNIFORM, FRONT_LOADED, DETERMINISTIC, STOCHASTIC = 0, 1, 2, 3
@@ -39,8 +39,9 @@ def input_spike(x, t, steps, encoding, uniforms, i, k):
 
 @njit_cached(parallel=True)
 def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset, weights, neuron_offset,
-             thresholds, span_offset, span_start, span_length, op_position, op_value_start, op_width,
-             op_source_offset, op_sources, output_values, output_neurons, output_thresholds, n_values, steps,
+             thresholds, span_offset, span_start, span_length, op_kind, op_position, op_value_start, op_width,
+             op_source_offset, op_sources, op_factors, op_eps, output_values, output_neurons, output_thresholds,
+             n_values, steps,
              scores, activity, spikes, encoding, reset_to_zero, fire_on_equal, uniforms, stage_ends):
     """Stage by stage, T cycles each; scores = accumulated input of the output neurons / (T theta)."""
     n_cores, n_ops, n_inputs = len(core_kind), len(op_position), x.shape[1]
@@ -50,6 +51,7 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
         counts = np.zeros(n_values, np.int64)
         potential = np.zeros(len(thresholds), weights.dtype)
         acc = np.zeros(widest, weights.dtype)
+        counts[1] = steps
         for k in range(n_inputs):
             for t in range(steps):
                 counts[2 + k] += input_spike(x[i, k], t, steps, encoding, uniforms, i, k)
@@ -86,7 +88,8 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                             counts[start + j] += 1
                             potential[base + j] = 0 if reset_to_zero else v - theta
             while o < n_ops and op_position[o] == end:
-                run_max_op(counts, o, op_value_start, op_width, op_source_offset, op_sources)
+                run_op(counts, o, op_kind, op_value_start, op_width, op_source_offset, op_sources, op_factors, op_eps,
+                       COUNTS, steps)
                 o += 1
             first = end
         for c in range(n_cores):

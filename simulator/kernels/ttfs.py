@@ -11,14 +11,15 @@ import numpy as np
 from numba import prange
 
 from simulator.jit import njit_cached
-from simulator.kernels.common import accumulate, run_max_op
+from simulator.kernels.common import CONTINUOUS, LEVELS, accumulate, run_op
 from simulator.program import SPIKING
 
 
 @njit_cached(parallel=True)
 def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset, weights, neuron_offset,
-             thresholds, span_offset, span_start, span_length, op_position, op_value_start, op_width,
-             op_source_offset, op_sources, output_values, output_neurons, output_thresholds, n_values, steps,
+             thresholds, span_offset, span_start, span_length, op_kind, op_position, op_value_start, op_width,
+             op_source_offset, op_sources, op_factors, op_eps, output_values, output_neurons, output_thresholds,
+             n_values, steps,
              scores, activity, spikes, quantized, value_type):
     """Cores in order, compute ops between; scores = v / theta (v / (S theta) when quantized).
 
@@ -37,7 +38,8 @@ def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
         o = 0
         for c in range(n_cores + 1):
             while o < n_ops and op_position[o] == c:
-                run_max_op(buf, o, op_value_start, op_width, op_source_offset, op_sources)
+                run_op(buf, o, op_kind, op_value_start, op_width, op_source_offset, op_sources, op_factors, op_eps,
+                       LEVELS if quantized else CONTINUOUS, top)
                 o += 1
             if c == n_cores:
                 break

@@ -45,7 +45,12 @@ def random_program(seed: int, mode: str, steps: int, integer: bool, *, n_inputs:
         if with_ops and layer < layers - 1 and len(made) >= 4:
             width = 2
             rows = np.array(made[: (len(made) // width) * width]).reshape(-1, width)
-            ops.append({"sources": rows, "position": len(cores), "value_start": next_value})
+            op = {"sources": rows, "position": len(cores), "value_start": next_value}
+            if layer % 2:  # a weighted sum (residual addition, average) with an offset on the always-on axon
+                op["sources"] = np.hstack([rows, np.ones((len(rows), 1), np.int64)])
+                op["factors"] = rng.uniform(-0.5, 1.0, op["sources"].shape)
+                op["eps"] = 1e-6
+            ops.append(op)
             available += list(range(next_value, next_value + len(rows)))
             next_value += len(rows)
     sources = list(rng.choice(available, min(8, len(available)), replace=False)) + [1]
