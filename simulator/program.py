@@ -144,14 +144,19 @@ def build_program(mode: str, steps: int, n_inputs: int, n_values: int, cores: li
 
 
 def validate(p: ChipProgram) -> None:
-    """Every core and op reads only values made before it; thresholds of spiking cores are positive."""
-    made = np.full(p.n_values, np.iinfo(np.int64).max)
+    """Every core and op reads only values made before it; thresholds of spiking cores are positive.
+
+    Order: core c is made at 2c + 1; op o, run after `op_position[o]` cores, just after the ops before it.
+    """
+    made = np.full(p.n_values, np.inf)
     made[: 2 + p.n_inputs] = -1
+    n_ops = len(p.op_position)
+    op_time = [2 * p.op_position[o] + (o + 1) / (n_ops + 1) for o in range(n_ops)]
     for c in range(p.n_cores):
         made[p.value_start[c]:p.value_start[c] + p.neuron_count[c]] = 2 * c + 1
-    for o in range(len(p.op_position)):
+    for o in range(n_ops):
         outputs = (p.op_source_offset[o + 1] - p.op_source_offset[o]) // max(p.op_width[o], 1)
-        made[p.op_value_start[o]:p.op_value_start[o] + outputs] = 2 * p.op_position[o]
+        made[p.op_value_start[o]:p.op_value_start[o] + outputs] = op_time[o]
     for c in range(p.n_cores):
         if np.any(made[p.core_sources(c)] >= 2 * c + 1):
             raise ValueError(f"core {c} reads a value that is made after it")
@@ -159,7 +164,7 @@ def validate(p: ChipProgram) -> None:
             theta = p.thresholds[p.neuron_offset[c]:p.neuron_offset[c] + p.neuron_count[c]]
             if np.any(theta <= 0):
                 raise ValueError(f"core {c} has a threshold <= 0")
-    for o in range(len(p.op_position)):
+    for o in range(n_ops):
         sources = p.op_sources[p.op_source_offset[o]:p.op_source_offset[o + 1]]
-        if np.any(made[sources] >= 2 * p.op_position[o]):
+        if np.any(made[sources] >= op_time[o]):
             raise ValueError(f"compute op {o} reads a value that is made after it")

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from mappers.ir.im2col import pooling_windows
+from mappers.nn.activation import Activation
 
 from mappers.nn.perceptron import Perceptron
 
@@ -101,3 +102,34 @@ class GlobalAvgPoolMapper(Mapper):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x.mean(dim=(2, 3))
+
+
+class AddMapper(Mapper):
+    """A residual addition with its own activation (scale, clamp, staircase): a compute op on the chip."""
+
+    def __init__(self, sources: tuple[int, int]):
+        super().__init__(sources)
+        self.activation = Activation()
+        self.register_buffer("activation_scale", torch.tensor(1.0))
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return self.activation(a + b, self.activation_scale)
+
+
+class AvgPoolMapper(Mapper):
+    """k x k average pooling: a compute op; once activations are quantized it lands on the same staircase
+    (per channel, at the channel's scale, no shift)."""
+
+    def __init__(self, source: int, kernel: int, stride: int | None, channels: int):
+        super().__init__((source,))
+        self.kernel, self.stride = kernel, stride or kernel
+        self.activation = Activation()
+        self.register_buffer("channel_scales", torch.ones(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mean = torch.nn.functional.avg_pool2d(x, self.kernel, self.stride)
+        return self.activation(mean, self.channel_scales[:, None, None])
+
+    def windows(self, elements: np.ndarray, fill) -> np.ndarray:
+        """(C, out_h, out_w, k*k): `elements` (C, H, W) under each pooling window."""
+        return pooling_windows(elements, self.kernel, self.stride, 0, fill)

@@ -2,15 +2,20 @@
 
 import torch
 
+from mappers.graph.mappers import AddMapper
 from mappers.graph.representation import MapperGraph
 
 
 def pre_activations(graph: MapperGraph, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Pre-activation outputs of every perceptron on `x` (eval mode), by perceptron name."""
+    """What every perceptron and residual addition feeds its activation, on `x` (eval mode), by name."""
     captured, hooks = {}, []
     for name, p in graph.perceptrons():
         hooks.append(p.register_forward_hook(
             lambda module, args, out, name=name: captured.__setitem__(name, module.pre_activation(args[0]))))
+    for i, node in enumerate(graph.nodes):
+        if isinstance(node, AddMapper):
+            hooks.append(node.register_forward_hook(
+                lambda module, args, out, name=f"node{i}": captured.__setitem__(name, args[0] + args[1])))
     graph.eval()
     try:
         with torch.no_grad():

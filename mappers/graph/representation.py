@@ -40,6 +40,13 @@ class MapperGraph(nn.Module):
             if isinstance(node, PerceptronMapper):
                 yield f"node{i}", node.perceptron
 
+    def activations(self) -> Iterator[tuple[str, nn.Module]]:
+        """(name, owner) of every activation a tuning step adapts: hidden perceptrons, additions, average pools."""
+        for i, node in enumerate(self.nodes):
+            owner = node.perceptron if isinstance(node, PerceptronMapper) else node
+            if getattr(owner, "activation", None) is not None:
+                yield f"node{i}", owner
+
     def propagate(self, inputs: np.ndarray, visit: Callable) -> list[np.ndarray]:
         """Per-element arrays for every node, starting from `inputs` at the input node.
 

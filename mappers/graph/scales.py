@@ -7,7 +7,7 @@ values (a rearrangement permutes them, a concatenation joins them), pools keep t
 import numpy as np
 import torch
 
-from mappers.graph.mappers import GlobalAvgPoolMapper, MaxPoolMapper, PerceptronMapper
+from mappers.graph.mappers import AddMapper, AvgPoolMapper, GlobalAvgPoolMapper, MaxPoolMapper, PerceptronMapper
 from mappers.graph.representation import MapperGraph
 from mappers.nn.perceptron import Perceptron
 
@@ -20,7 +20,7 @@ def uniform_per_channel(name: str, elements: np.ndarray) -> np.ndarray:
     return per_channel[:, 0]
 
 
-def output_scales(name: str, node, inputs: np.ndarray) -> np.ndarray:
+def output_scales(name: str, node, inputs: np.ndarray, *others: np.ndarray) -> np.ndarray:
     """The per-element scales a non-structural node outputs."""
     if isinstance(node, PerceptronMapper):
         p: Perceptron = node.perceptron
@@ -30,17 +30,29 @@ def output_scales(name: str, node, inputs: np.ndarray) -> np.ndarray:
         return np.nanmax(windows, axis=-1)
     if isinstance(node, GlobalAvgPoolMapper):
         return uniform_per_channel(name, inputs)
+    if isinstance(node, AddMapper):
+        return np.full(inputs.shape, float(node.activation_scale))
+    if isinstance(node, AvgPoolMapper):
+        return np.nanmax(node.windows(inputs, np.nan), axis=-1)
     raise TypeError(f"{name}: no scale rule for {type(node).__name__}")
 
 
 def compute_per_source_scales(graph: MapperGraph) -> None:
     """Walk the graph and set every perceptron's `per_input_scales` (the network input has scale 1)."""
 
-    def visit(name: str, node, inputs: np.ndarray) -> np.ndarray:
+    scale_maps(graph)
+
+
+def scale_maps(graph: MapperGraph) -> list[np.ndarray]:
+    """Every node's per-element output scales; sets perceptrons' and average pools' input scales on the way."""
+
+    def visit(name: str, node, inputs: np.ndarray, *others: np.ndarray) -> np.ndarray:
         if isinstance(node, PerceptronMapper):
             p = node.perceptron
             scales = uniform_per_channel(name, inputs) if p.is_conv else inputs.reshape(-1)
             p.per_input_scales.copy_(torch.as_tensor(scales, dtype=p.per_input_scales.dtype))
-        return output_scales(name, node, inputs)
+        if isinstance(node, AvgPoolMapper):
+            node.channel_scales.copy_(torch.as_tensor(uniform_per_channel(name, inputs), dtype=node.channel_scales.dtype))
+        return output_scales(name, node, inputs, *others)
 
-    graph.propagate(np.ones(graph.input_shape), visit)
+    return graph.propagate(np.ones(graph.input_shape), visit)

@@ -41,7 +41,8 @@ class NeuralCore:
 
 @dataclass
 class ComputeOp:
-    """What a crossbar cannot do (max-pool): each output reduces a row of `sources` on the host.
+    """What a crossbar cannot do (max-pool, residual sums, averages): each output reduces a row of `sources`
+    on the host.
 
     `position` is the number of cores executed before it: a synchronization point.
     """
@@ -50,6 +51,9 @@ class ComputeOp:
     layer: str
     sources: np.ndarray
     position: int = 0
+    factors: np.ndarray | None = None
+    """For a weighted sum ("sum"): one factor per source; the row's sum is put back on the mode's grid."""
+    eps: float = 0.0
 
     @property
     def outputs(self) -> int:

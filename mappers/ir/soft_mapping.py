@@ -6,7 +6,8 @@ import numpy as np
 import torch
 
 from mappers.graph.representation import MapperGraph
-from mappers.graph.mappers import GlobalAvgPoolMapper, MaxPoolMapper, PerceptronMapper
+from mappers.graph.mappers import AddMapper, AvgPoolMapper, GlobalAvgPoolMapper, MaxPoolMapper, PerceptronMapper
+from mappers.graph.scales import scale_maps
 from mappers.ir.graph import ALWAYS_ON, FIRST_INPUT, OFF, ComputeOp, IRGraph, MappingError, NeuralCore
 from mappers.ir.axon_tiling import map_axon_tiled
 from mappers.ir.im2col import receptive_fields
@@ -87,6 +88,32 @@ def map_max_pool(ir: IRGraph, name: str, node: MaxPoolMapper, inputs: np.ndarray
     return values.reshape(windows.shape[:3])
 
 
+def map_weighted_sum(ir: IRGraph, name: str, rows: np.ndarray, factors: np.ndarray, offset, eps: float) -> np.ndarray:
+    """One ComputeOp: each output is its row's weighted sum plus `offset` (on the always-on axon), on the grid."""
+    sources = np.hstack([rows, np.full((len(rows), 1), ALWAYS_ON)]).astype(np.int64)
+    weights = np.hstack([factors, np.broadcast_to(np.asarray(offset, np.float64).reshape(-1, 1), (len(rows), 1))])
+    return ir.add_op(ComputeOp("sum", name, sources, factors=weights, eps=eps))
+
+
+def map_add(ir: IRGraph, name: str, node: AddMapper, a: np.ndarray, b: np.ndarray, scale_a, scale_b) -> np.ndarray:
+    """y = staircase(s_a x_a + s_b x_b + shift) / s_y: the factors carry each source's scale."""
+    s_y = float(node.activation_scale)
+    rows = np.stack([a.reshape(-1), b.reshape(-1)], axis=1)
+    factors = np.stack([scale_a.reshape(-1), scale_b.reshape(-1)], axis=1) / s_y
+    values = map_weighted_sum(ir, name, rows, factors, float(node.activation.shift) / s_y,
+                              float(node.activation.lattice_eps))
+    return values.reshape(a.shape)
+
+
+def map_average_pool(ir: IRGraph, name: str, node: AvgPoolMapper, inputs: np.ndarray) -> np.ndarray:
+    """Each output is the mean of its window (same scale in and out), put back on the grid."""
+    windows = node.windows(inputs, OFF)
+    rows = windows.reshape(-1, windows.shape[-1])
+    values = map_weighted_sum(ir, name, rows, np.full(rows.shape, 1.0 / rows.shape[1]), 0.0,
+                              float(node.activation.lattice_eps))
+    return values.reshape(windows.shape[:3])
+
+
 def map_global_average(ir: IRGraph, name: str, inputs: np.ndarray, integer: bool, readout: bool) -> np.ndarray:
     """One core per channel averaging its positions: weights 1 and threshold H*W (exact)."""
     channels, taps = inputs.shape[0], inputs[0].size
@@ -106,8 +133,13 @@ def map_soft_cores(graph: MapperGraph, budget: CoreBudget) -> IRGraph:
     if len(quantized) > 1:
         raise MappingError("some perceptrons have integer weights and some float: quantize all or none")
     last = f"node{len(graph.nodes) - 1}"
+    scales = scale_maps(graph)
 
-    def visit(name: str, node, elements: np.ndarray) -> np.ndarray:
+    def visit(name: str, node, elements: np.ndarray, *others: np.ndarray) -> np.ndarray:
+        if isinstance(node, AddMapper):
+            return map_add(ir, name, node, elements, others[0], *(scales[s] for s in node.sources))
+        if isinstance(node, AvgPoolMapper):
+            return map_average_pool(ir, name, node, elements)
         if isinstance(node, PerceptronMapper):
             return map_perceptron(ir, name, node.perceptron, elements, budget)
         if isinstance(node, MaxPoolMapper):

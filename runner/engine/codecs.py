@@ -75,8 +75,8 @@ def ir_arrays(ir: IRGraph) -> tuple[dict, dict[str, np.ndarray]]:
     header = {"n_inputs": ir.n_inputs, "layers": [c.layer for c in ir.cores],
               "is_output": [c.is_output for c in ir.cores], "partial": [c.partial for c in ir.cores],
               "shapes": [list(c.weights.shape) for c in ir.cores],
-              "ops": [{"kind": op.kind, "layer": op.layer, "position": op.position, "shape": list(op.sources.shape)}
-                      for op in ir.ops]}
+              "ops": [{"kind": op.kind, "layer": op.layer, "position": op.position, "shape": list(op.sources.shape),
+                       "eps": op.eps} for op in ir.ops]}
 
     def flat(parts: list[np.ndarray], dtype) -> np.ndarray:
         return np.concatenate([np.ravel(p) for p in parts]) if parts else np.zeros(0, dtype)
@@ -85,6 +85,8 @@ def ir_arrays(ir: IRGraph) -> tuple[dict, dict[str, np.ndarray]]:
               "thresholds": flat([c.thresholds for c in ir.cores], np.float64),
               "sources": flat([c.sources for c in ir.cores], np.int64),
               "op_sources": flat([op.sources for op in ir.ops], np.int64),
+              "op_factors": flat([op.factors if op.factors is not None else np.zeros(op.sources.shape)
+                                  for op in ir.ops], np.float64),
               "outputs": ir.outputs}
     return header, arrays
 
@@ -100,7 +102,9 @@ def ir_from_arrays(header: dict, arrays: dict[str, np.ndarray]) -> IRGraph:
         nonlocal pending, o
         while pending is not None and pending["position"] == before_core:
             rows, k = pending["shape"]
-            ir.add_op(ComputeOp(pending["kind"], pending["layer"], arrays["op_sources"][o:o + rows * k].reshape(rows, k)))
+            factors = arrays["op_factors"][o:o + rows * k].reshape(rows, k) if pending["kind"] == "sum" else None
+            ir.add_op(ComputeOp(pending["kind"], pending["layer"], arrays["op_sources"][o:o + rows * k].reshape(rows, k),
+                                factors=factors, eps=pending["eps"]))
             o += rows * k
             pending = next(ops, None)
 

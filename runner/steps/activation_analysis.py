@@ -19,9 +19,11 @@ class ActivationAnalysisStep(PipelineStep):
         x = data.val_x[: ctx.params["max_samples"]]
         quantile = ctx.params["quantile"]
         generator = torch.Generator().manual_seed(ctx.spec.seed)
+        owners = {**dict(model.perceptrons()), **dict(model.activations())}
         for name, values in pre_activations(model, x).items():
-            p = dict(model.perceptrons())[name]
-            magnitudes = (values.abs() if p.is_output else values.clamp(min=0)).flatten().double()
+            p = owners[name]
+            is_output = getattr(p, "is_output", False)
+            magnitudes = (values.abs() if is_output else values.clamp(min=0)).flatten().double()
             if magnitudes.numel() > QUANTILE_SAMPLES:
                 picks = torch.randint(magnitudes.numel(), (QUANTILE_SAMPLES,), generator=generator)
                 magnitudes = magnitudes[picks]

@@ -1,7 +1,8 @@
 """activation_shift: a half-level shift that turns the chip's floor staircase into rounding.
 
 Rate coding bakes it into the bias; TTFS keeps it inside the quantizer and soft-core
-mapping adds `shift / activation_scale` to the deployed bias.
+mapping adds `shift / activation_scale` to the deployed bias. Residual additions have no bias:
+theirs stays in the quantizer in every mode (their compute op adds it).
 """
 
 import torch
@@ -20,11 +21,11 @@ class ActivationShiftStep(PipelineStep):
     def run(self, ctx) -> StepResult:
         model, mode = ctx.get("model"), ctx.spec.spiking.mode
         levels = activation_levels(ctx.spec)
-        for _, p in model.perceptrons():
-            if p.activation is None:
-                continue
+        for _, p in model.activations():
+            if not hasattr(p, "activation_scale"):
+                continue  # average pools: the mean of values on the grid, floored like the chip's op
             shift = p.activation_scale / (2 * levels)
-            if mode == "rate":
+            if mode == "rate" and hasattr(p, "layer"):
                 target = p.norm.bias if p.norm is not None else p.layer.bias
                 with torch.no_grad():
                     target.add_(shift)

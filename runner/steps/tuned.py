@@ -17,8 +17,8 @@ def adapt_model(ctx, model, apply) -> float:
 
 
 def hidden_activations(model):
-    """The activation modules of every perceptron but the output layer."""
-    return [p.activation for _, p in model.perceptrons() if p.activation is not None]
+    """Every activation the chip quantizes: hidden perceptrons, residual additions, average pools."""
+    return [owner.activation for _, owner in model.activations()]
 
 
 def activation_levels(spec) -> int:

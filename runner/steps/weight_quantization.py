@@ -37,8 +37,8 @@ def bake_quantized(model, bits: int, readout_levels: int) -> None:
             p.parameter_scale.fill_(theta)
             if p.is_output and readout_levels:
                 p.readout_lattice.fill_(readout_levels * theta)
-            if p.activation is not None:
-                p.activation.lattice_eps.fill_(LATTICE_EPS)
+        for _, owner in model.activations():
+            owner.activation.lattice_eps.fill_(LATTICE_EPS)
 
 
 class WeightQuantizationStep(PipelineStep):
