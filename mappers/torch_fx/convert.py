@@ -11,9 +11,10 @@ import operator
 import einops
 import torch
 from torch import fx, nn
+from torch.fx.passes.shape_prop import ShapeProp
 
-from mappers.graph.mappers import (ConcatMapper, FlattenMapper, GlobalAvgPoolMapper, InputMapper, MaxPoolMapper,
-                                   PerceptronMapper, RearrangeMapper)
+from mappers.graph.mappers import (AddMapper, AvgPoolMapper, ConcatMapper, FlattenMapper, GlobalAvgPoolMapper,
+                                   InputMapper, MaxPoolMapper, PerceptronMapper, RearrangeMapper)
 from mappers.graph.representation import MapperGraph
 from mappers.nn.perceptron import Perceptron
 from mappers.torch_fx.trace import Unrepresentable, source_line, trace
@@ -84,6 +85,9 @@ class Converter:
         elif isinstance(module, nn.ReLU) or (op == "call_function" and target in RELUS) or \
                 (op == "call_method" and target == "relu"):
             layer = self._pending_for(node.args[0])
+            if layer is None and isinstance(self.nodes[self.index.get(node.args[0], 0)], AddMapper):
+                self.index[node] = self.index[node.args[0]]  # an addition already ends in the chip's ReLU
+                return
             if layer is None:
                 return self.fail(node, "a ReLU must directly follow a Linear/Conv2d (or its BatchNorm)")
             self.finish(layer, is_output=False, relu=True)
@@ -103,6 +107,18 @@ class Converter:
             if not self._flattens(node):
                 return self.fail(node, "only flattening every axis but the batch is supported")
             self._structural(node, lambda s: FlattenMapper((s,)), node.args[0])
+        elif (op == "call_function" and target in (operator.add, torch.add)) or (op == "call_method" and target == "add"):
+            sources = [self.source(node, arg) for arg in node.args[:2]]
+            if None in sources or len(node.args) != 2 or node.kwargs:
+                return self.fail(node, "only the sum of two mapped tensors is supported")
+            self.add(node, AddMapper(tuple(sources)))
+        elif isinstance(module, nn.AvgPool2d) or (op == "call_function" and target is nn.functional.avg_pool2d):
+            kernel, stride, padding = ((module.kernel_size, module.stride, module.padding) if module is not None else
+                                       (node.args[1], node.kwargs.get("stride"), node.kwargs.get("padding", 0)))
+            if padding != 0 or not isinstance(kernel, int) or not isinstance(stride or kernel, int):
+                return self.fail(node, "only square average pools without padding are supported")
+            channels = node.args[0].meta["tensor_meta"].shape[1]
+            self._structural(node, lambda s: AvgPoolMapper(s, kernel, stride, channels), node.args[0])
         elif op == "call_function" and target is torch.cat:
             tensors, dim = node.args[0], node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
             sources = [self.source(node, t) for t in tensors]
@@ -118,8 +134,7 @@ class Converter:
         elif op == "output":
             self._output(node)
         else:
-            self.fail(node, "this operation has no crossbar or compute-op equivalent" +
-                      ("; residual additions are not supported yet" if target in (operator.add, torch.add) else ""))
+            self.fail(node, "this operation has no crossbar or compute-op equivalent")
 
     def _pending_for(self, arg) -> fx.Node | None:
         for layer, pending in self.pending.items():
@@ -173,7 +188,12 @@ def _target_name(node: fx.Node) -> str:
 
 def convert(module: nn.Module, input_shape: tuple[int, ...], source_file: str | None = None) -> MapperGraph:
     """The mapper graph of `module` (in eval mode), or Unrepresentable listing every offending node."""
-    converter = Converter(trace(module.eval(), source_file), source_file)
+    gm = trace(module.eval(), source_file)
+    try:
+        ShapeProp(gm).propagate(torch.zeros(1, *input_shape))
+    except Exception as error:
+        raise Unrepresentable([f"{type(module).__name__} does not run on inputs of shape {tuple(input_shape)}: {error}"])
+    converter = Converter(gm, source_file)
     for node in converter.gm.graph.nodes:
         converter.visit(node)
     for layer in list(converter.pending):

@@ -4,7 +4,14 @@ from runner.data.embedded import load_digits, load_synthetic
 from runner.data.image_files import load_image_set
 from runner.data.splits import DataSplits, batches
 
-__all__ = ["DataSplits", "batches", "load_data"]
+__all__ = ["DataSplits", "batches", "input_shape", "load_data"]
+
+IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28)}
+
+
+def input_shape(provider: str, **options) -> tuple[int, ...]:
+    """A provider's per-sample shape, known without loading its data."""
+    return IMAGE_SHAPES.get(provider) or (options.get("features", 16),)
 
 
 def load_data(provider: str, *, seed: int, validation: int | None = None, test: int | None = None,

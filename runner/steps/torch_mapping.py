@@ -4,6 +4,7 @@ from pathlib import Path
 
 from mappers.torch_fx.trace import Unrepresentable
 from mappers.zoo import Recipe, build_model
+from runner.data import input_shape
 from runner.errors import UserError
 from runner.steps.model_building import ModelBuildingStep
 
@@ -34,7 +35,8 @@ class TorchMappingStep(ModelBuildingStep):
         try:
             config = resolved_config(spec)
             user_class, source = load_class(config["module"])
-            convert(user_class(**dict(config.get("arguments") or {})), (1, 1, 1), source)
+            data = spec.section("data")
+            convert(user_class(**dict(config.get("arguments") or {})), input_shape(**data), source)
         except Unrepresentable as error:
             return [unrepresentable(spec, error)]
         return []

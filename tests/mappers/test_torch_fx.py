@@ -9,7 +9,7 @@ from torch import nn
 from mappers.torch_fx.convert import convert
 from mappers.torch_fx.trace import Unrepresentable
 from tests.mappers import torch_models
-from tests.mappers.torch_models import BranchNet, BranchyNet, ConvNet, LinearNet, ResidualNet
+from tests.mappers.torch_models import BranchNet, BranchyNet, ConvNet, LinearNet, ResidualNet, ResidualPoolNet
 
 SOURCE = inspect.getsourcefile(torch_models)
 
@@ -24,7 +24,8 @@ def randomized(module):
     return module.eval()
 
 
-@pytest.mark.parametrize("cls,shape", [(LinearNet, (12,)), (ConvNet, (2, 8, 8)), (BranchNet, (1, 4, 4))])
+@pytest.mark.parametrize("cls,shape", [(LinearNet, (12,)), (ConvNet, (2, 8, 8)), (BranchNet, (1, 4, 4)),
+                                       (ResidualPoolNet, (1, 8, 8))])
 def test_converted_forward_equals_the_original(cls, shape):
     module = randomized(cls())
     graph = convert(module, shape, SOURCE)
@@ -53,8 +54,7 @@ def test_unsupported_ops_are_listed_with_their_source_line():
         convert(ResidualNet(), (8,), SOURCE)
     problems = "\n".join(info.value.problems)
     line = inspect.getsourcelines(ResidualNet.forward)[1] + 2
-    assert f"torch_models.py:{line}: node 'sigmoid'" in problems
-    assert "node 'add'" in problems and "residual additions are not supported yet" in problems
+    assert f"torch_models.py:{line}: node 'sigmoid'" in problems and "no crossbar or compute-op equivalent" in problems
 
 
 def test_untraceable_branch_names_the_line():
