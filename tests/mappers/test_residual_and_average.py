@@ -42,10 +42,10 @@ def quantize(graph, x):
         graph(x)
         for h in hooks:
             h.remove()
-    for i in (1, 2, 5):
-        p = graph.nodes[i].perceptron
-        p.activation_scale.fill_(float(p.layer(outputs[i - 1] if i != 1 else x).relu().max()) * 1.01)
-    graph.nodes[3].activation_scale.fill_(float((outputs[1] + outputs[2]).max()) * 0.8)
+        for i in (1, 2, 5):
+            p = graph.nodes[i].perceptron
+            p.activation_scale.fill_(float(p.layer(outputs[i - 1] if i != 1 else x).relu().max()) * 1.01)
+        graph.nodes[3].activation_scale.fill_(float((outputs[1] + outputs[2]).max()) * 0.8)
     graph.input_node.levels.fill_(STEPS)
     for _, owner in graph.activations():
         a = owner.activation
