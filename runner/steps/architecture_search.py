@@ -1,9 +1,11 @@
 """architecture_search (in place of model_configuration): pick the builder config by a stated rule
 from a multi-objective search; the Pareto front is saved as JSON and a PNG plot."""
 
+import json
 from dataclasses import asdict
 
 from runner.check import platform_budget
+from runner.engine.atomic import write_atomic
 from runner.engine.step import PipelineStep, StepResult
 from runner.errors import UserError
 from runner.search.nsga import search
@@ -46,11 +48,13 @@ class ArchitectureSearchStep(PipelineStep):
         bar.close()
         chosen = choose(candidates, params["select"])
         front = [asdict(c) for c in candidates]
+        summary = {"rule": params["select"], "core_budget": limit, "chosen": chosen.number, "trials": front}
+        write_atomic(ctx.run_dir / "pareto.json", json.dumps(summary, indent=1).encode())
         plot_front(candidates, chosen, ctx.run_dir / "pareto.png")
         ctx.log(f"chose trial {chosen.number}: {chosen.config} (accuracy {chosen.accuracy:.4f}, "
                 f"{chosen.hard_cores} hard cores, {chosen.parameters:,} parameters); front: {ctx.run_dir / 'pareto.png'}")
         ctx.put("recipe", {"builder": spec.model.builder, "config": chosen.config,
                            "input_shape": list(data.input_shape), "n_classes": data.n_classes})
-        ctx.put("search", {"rule": params["select"], "core_budget": limit, "chosen": chosen.number, "trials": front})
+        ctx.put("search", summary)
         return StepResult(metric=chosen.accuracy, figures={"chosen": chosen.config, "trials": len(candidates),
                                                             "pareto": [c.number for c in candidates if c.pareto]})

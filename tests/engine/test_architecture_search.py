@@ -27,6 +27,7 @@ def test_search_is_deterministic_and_writes_its_front(small_spec, tmp_path):
     second = search_report(small_spec, tmp_path, 12, "b")
     assert first["architecture_search"] == second["architecture_search"]
     assert (tmp_path / "a" / "pareto.png").stat().st_size > 1000
+    assert (tmp_path / "a" / "pareto.json").read_text() == (tmp_path / "b" / "pareto.json").read_text()
     assert first["architecture_search"]["pareto"]
 
 
