@@ -15,6 +15,8 @@ def parse_args(argv):
     parser.add_argument("--list", action="store_true", help="show every step's status, metric and seconds")
     parser.add_argument("--check", action="store_true", help="validate the spec and step contracts, run nothing")
     parser.add_argument("--report", action="store_true", help="rebuild report.md and its plots from the checkpoints")
+    parser.add_argument("--export", nargs=2, metavar=("FORMAT", "DIR"),
+                        help="write the hard-core mapping for other tools (FORMAT: json = JSON + .npz)")
     parser.add_argument("--workdir", metavar="DIR", help="the run directory (default: the spec's workdir)")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("RUNNER_THREADS", "2")),
                         help="CPU threads for torch and the simulator (default 2, or $RUNNER_THREADS)")
@@ -56,6 +58,7 @@ def main(argv=None) -> int:
 
 def execute(args) -> int:
     from runner.api import open_pipeline
+    from runner.errors import UserError
     from runner.summary import print_status, print_summary
     pipeline = open_pipeline(args.spec, workdir=args.workdir, quiet=args.quiet)
     if args.check:
@@ -69,6 +72,13 @@ def execute(args) -> int:
         print_status(pipeline.status())
         return 0
     from runner.report_md import write_report
+    if args.export:
+        from runner.export import FORMATS, export_mapping
+        if args.export[0] not in FORMATS:
+            raise UserError(f"--export {args.export[0]}: unknown format; available: {', '.join(FORMATS)} "
+                            "(NIR export is not available yet)")
+        print(f"wrote {export_mapping(pipeline.run_dir, args.export[1])}")
+        return 0
     if args.report:
         print(f"wrote {write_report(pipeline.run_dir)}")
         return 0

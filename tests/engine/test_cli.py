@@ -88,3 +88,20 @@ def test_report_md_is_written_and_rebuilt_from_checkpoints(small_spec, tmp_path)
     (workdir / "report.md").unlink()
     rebuilt = runner(spec, "--workdir", workdir, "--report")
     assert rebuilt.returncode == 0 and (workdir / "report.md").read_text() == text
+
+
+def test_export_of_the_hard_core_mapping_reads_back(small_spec, tmp_path):
+    import json
+    import numpy as np
+    spec, workdir = small_spec(), tmp_path / "run"
+    assert runner(spec, "--workdir", workdir, "--quiet").returncode == 0
+    result = runner(spec, "--workdir", workdir, "--export", "json", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    document = json.loads((tmp_path / "out" / "mapping.json").read_text())
+    arrays = np.load(tmp_path / "out" / "mapping.npz", allow_pickle=False)
+    first = document["soft_cores"][0]
+    weights = arrays["weights"][first["weights_at"]:first["weights_at"] + first["axons"] * first["neurons"]]
+    assert weights.shape == (first["axons"] * first["neurons"],)
+    assert len(document["hard_cores"]) >= document["lower_bound"] >= 1
+    refused = runner(spec, "--workdir", workdir, "--export", "nir", tmp_path / "x.nir")
+    assert refused.returncode == 2 and "NIR export is not available yet" in refused.stderr
