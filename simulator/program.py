@@ -60,10 +60,6 @@ class ChipProgram:
     def n_classes(self) -> int:
         return len(self.output_values)
 
-    @property
-    def nbytes(self) -> int:
-        return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
-
     def core_weights(self, c: int) -> np.ndarray:
         start = self.weight_offset[c]
         return self.weights[start:start + self.axon_count[c] * self.neuron_count[c]].reshape(
@@ -74,10 +70,6 @@ class ChipProgram:
         spans = range(self.span_offset[c], self.span_offset[c + 1])
         return np.concatenate([np.arange(self.span_start[s], self.span_start[s] + self.span_length[s])
                                for s in spans]) if len(spans) else np.zeros(0, np.int64)
-
-    def with_mode(self, mode: str, steps: int) -> "ChipProgram":
-        """The same chip run in another spiking mode."""
-        return ChipProgram(**{**vars(self), "mode": mode, "steps": steps})
 
 
 def spans_of(sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
