@@ -7,6 +7,7 @@ Spiking cores fire by the mode's rule; partial-sum cores pass their raw membrane
 output cores report their membrane potential, which scores the classes.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,6 +83,23 @@ def spans_of(sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return sources[starts].astype(np.int64), lengths.astype(np.int64)
 
 
+def shared_weights(matrices: list[np.ndarray], dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Identical weight matrices stored once (all positions of a convolution share one): (flat, offsets).
+
+    A core's result does not change; the program shrinks and its weights stay in the CPU cache.
+    """
+    stored, offsets, blocks, size = {}, np.zeros(len(matrices), np.int64), [], 0
+    for c, matrix in enumerate(matrices):
+        block = np.ascontiguousarray(matrix, dtype=dtype)
+        key = (block.shape, hashlib.blake2b(block.tobytes(), digest_size=16).digest())
+        if key not in stored:
+            stored[key] = size
+            blocks.append(block.ravel())
+            size += block.size
+        offsets[c] = stored[key]
+    return (np.concatenate(blocks) if blocks else np.zeros(0, dtype)), offsets
+
+
 def output_neurons_of(cores: list[dict], output_values) -> np.ndarray:
     """The global neuron index (into per-neuron arrays) of each class's output value."""
     starts = np.array([c["value_start"] for c in cores], np.int64)
@@ -98,6 +116,7 @@ def build_program(mode: str, steps: int, n_inputs: int, n_values: int, cores: li
         raise ValueError(f"unknown spiking mode '{mode}'; expected one of {', '.join(MODES)}")
     integer = bool(cores) and all(np.asarray(c["weights"]).dtype.kind == "i" for c in cores)
     dtype = np.int64 if integer else np.float64
+    weights, weight_offset = shared_weights([np.asarray(c["weights"]) for c in cores], dtype)
     spans = [spans_of(np.asarray(c["sources"], np.int64)) for c in cores]
     counts = lambda arrays: np.concatenate([[0], np.cumsum(arrays)]).astype(np.int64)
     axon_count = np.array([np.shape(c["weights"])[0] for c in cores], np.int64)
@@ -111,8 +130,7 @@ def build_program(mode: str, steps: int, n_inputs: int, n_values: int, cores: li
         core_kind=np.array([c["kind"] for c in cores], np.int8),
         value_start=np.array([c["value_start"] for c in cores], np.int64),
         axon_count=axon_count, neuron_count=neuron_count,
-        weight_offset=counts(axon_count * neuron_count)[:-1],
-        weights=np.concatenate([np.ravel(c["weights"]) for c in cores]).astype(dtype) if cores else np.zeros(0, dtype),
+        weight_offset=weight_offset, weights=weights,
         neuron_offset=counts(neuron_count)[:-1],
         thresholds=thresholds,
         span_offset=counts([len(s[0]) for s in spans]),
