@@ -78,3 +78,20 @@ def test_new_core_type_weighs_waste_against_scarcity():
     # a 60x60 soft core: the 64x64 type wastes 12 %, the 256x256 type 95 %; waste / remaining decides
     assert pack([60], [60], [0], [64, 256], [64, 256], [1, 5]).core_type.tolist() == [0]    # 0.12 < 0.95 / 5
     assert pack([60], [60], [0], [64, 256], [64, 256], [1, 100]).core_type.tolist() == [1]  # 0.12 > 0.95 / 100
+
+
+def test_ties_follow_the_oracle():
+    """Equal shapes and mirrored shapes make many equal scores: the lowest hard core must win each tie."""
+    rng = np.random.default_rng(7)
+    axons = rng.choice([8, 16, 24], 600)
+    neurons = rng.choice([8, 16, 24], 600)
+    groups = rng.integers(0, 2, 600)
+    types = ([64, 48], [64, 48], [10_000, 10_000])
+    packing = pack(axons, neurons, groups, *types)
+    oracle = python_pack(axons, neurons, groups, *types)
+    assert oracle[0] == packing.hard_core.tolist() and oracle[3] == packing.core_type.tolist()
+
+
+def test_absurd_core_type_is_refused():
+    with pytest.raises(PackingError, match="too large for the packer"):
+        pack([4], [4], [0], [10**9], [10**9], [1])
