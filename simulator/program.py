@@ -32,11 +32,11 @@ class ChipProgram:
     neuron_count: np.ndarray
     weight_offset: np.ndarray
     weights: np.ndarray
+    weights_t: np.ndarray
     neuron_offset: np.ndarray
     thresholds: np.ndarray
-    span_offset: np.ndarray
-    span_start: np.ndarray
-    span_length: np.ndarray
+    source_offset: np.ndarray
+    sources: np.ndarray
     op_kind: np.ndarray
     op_position: np.ndarray
     op_value_start: np.ndarray
@@ -67,37 +67,26 @@ class ChipProgram:
             self.axon_count[c], self.neuron_count[c])
 
     def core_sources(self, c: int) -> np.ndarray:
-        """The value index each axon of core `c` reads (spans expanded)."""
-        spans = range(self.span_offset[c], self.span_offset[c + 1])
-        return np.concatenate([np.arange(self.span_start[s], self.span_start[s] + self.span_length[s])
-                               for s in spans]) if len(spans) else np.zeros(0, np.int64)
+        """The value index each axon of core `c` reads."""
+        return self.sources[self.source_offset[c]:self.source_offset[c + 1]]
 
 
-def spans_of(sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Runs of consecutive value indices: (starts, lengths)."""
-    if len(sources) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    breaks = np.flatnonzero(np.diff(sources) != 1) + 1
-    starts = np.concatenate([[0], breaks])
-    lengths = np.diff(np.concatenate([starts, [len(sources)]]))
-    return sources[starts].astype(np.int64), lengths.astype(np.int64)
-
-
-def shared_weights(matrices: list[np.ndarray], dtype) -> tuple[np.ndarray, np.ndarray]:
-    """Identical weight matrices stored once (all positions of a convolution share one): (flat, offsets).
-
-    A core's result does not change; the program shrinks and its weights stay in the CPU cache.
-    """
+def shared_weights(matrices: list[np.ndarray], dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Identical weight matrices stored once (all positions of a convolution share one), axon-major and
+    neuron-major at the same offsets: (weights, weights_t, offsets). Results do not change; the
+    program shrinks and its weights stay in the CPU cache."""
     stored, offsets, blocks, size = {}, np.zeros(len(matrices), np.int64), [], 0
     for c, matrix in enumerate(matrices):
         block = np.ascontiguousarray(matrix, dtype=dtype)
         key = (block.shape, hashlib.blake2b(block.tobytes(), digest_size=16).digest())
         if key not in stored:
             stored[key] = size
-            blocks.append(block.ravel())
+            blocks.append(block)
             size += block.size
         offsets[c] = stored[key]
-    return (np.concatenate(blocks) if blocks else np.zeros(0, dtype)), offsets
+    if not blocks:
+        return np.zeros(0, dtype), np.zeros(0, dtype), offsets
+    return (np.concatenate([b.ravel() for b in blocks]), np.concatenate([b.T.ravel() for b in blocks]), offsets)
 
 
 def output_neurons_of(cores: list[dict], output_values) -> np.ndarray:
@@ -116,8 +105,7 @@ def build_program(mode: str, steps: int, n_inputs: int, n_values: int, cores: li
         raise ValueError(f"unknown spiking mode '{mode}'; expected one of {', '.join(MODES)}")
     integer = bool(cores) and all(np.asarray(c["weights"]).dtype.kind == "i" for c in cores)
     dtype = np.int64 if integer else np.float64
-    weights, weight_offset = shared_weights([np.asarray(c["weights"]) for c in cores], dtype)
-    spans = [spans_of(np.asarray(c["sources"], np.int64)) for c in cores]
+    weights, weights_t, weight_offset = shared_weights([np.asarray(c["weights"]) for c in cores], dtype)
     counts = lambda arrays: np.concatenate([[0], np.cumsum(arrays)]).astype(np.int64)
     axon_count = np.array([np.shape(c["weights"])[0] for c in cores], np.int64)
     neuron_count = np.array([np.shape(c["weights"])[1] for c in cores], np.int64)
@@ -130,12 +118,11 @@ def build_program(mode: str, steps: int, n_inputs: int, n_values: int, cores: li
         core_kind=np.array([c["kind"] for c in cores], np.int8),
         value_start=np.array([c["value_start"] for c in cores], np.int64),
         axon_count=axon_count, neuron_count=neuron_count,
-        weight_offset=weight_offset, weights=weights,
+        weight_offset=weight_offset, weights=weights, weights_t=weights_t,
         neuron_offset=counts(neuron_count)[:-1],
         thresholds=thresholds,
-        span_offset=counts([len(s[0]) for s in spans]),
-        span_start=np.concatenate([s[0] for s in spans]) if spans else np.zeros(0, np.int64),
-        span_length=np.concatenate([s[1] for s in spans]) if spans else np.zeros(0, np.int64),
+        source_offset=counts(axon_count),
+        sources=np.concatenate([np.asarray(c["sources"], np.int64) for c in cores]) if cores else np.zeros(0, np.int64),
         op_kind=np.array([SUM if "factors" in o else MAX for o in ops], np.int8),
         op_position=np.array([o["position"] for o in ops], np.int64),
         op_value_start=np.array([o["value_start"] for o in ops], np.int64),

@@ -5,23 +5,55 @@ import numpy as np
 from simulator.jit import njit_cached
 
 
+DENSE_SHARE = 4
+"""A core whose active axons exceed 1 / DENSE_SHARE of its axons takes the dense path."""
+
+
+@njit_cached(fastmath={"reassoc", "contract"})
+def dot(x, w):
+    """sum_k x[k] w[k], in any order (vectorized; exact for integers)."""
+    total = x[0] * w[0]
+    for k in range(1, len(w)):
+        total += x[k] * w[k]
+    return total
+
+
 @njit_cached(inline="always")
-def accumulate(buf, c, acc, axon_count, neuron_count, weight_offset, weights, span_offset, span_start, span_length):
-    """acc[j] = sum over axons of buf[source] * W[axon, j], skipping silent axons (event-driven)."""
-    n = neuron_count[c]
+def accumulate(buf, c, acc, scratch, neuron_count, weight_offset, weights, weights_t, source_offset, sources):
+    """acc[j] = sum over axons of buf[source] * W[axon, j].
+
+    Event-driven where the core's input is sparse: the active axons are gathered without
+    branches and only their weight rows are added; where it is dense, one dot product per
+    neuron over the neuron-major copy of the weights. `scratch` = (rows, values, inputs).
+    """
+    rows, values, inputs = scratch
+    n, first, base = neuron_count[c], source_offset[c], weight_offset[c]
+    axons = source_offset[c + 1] - first
+    events = 0
+    for k in range(axons):
+        value = buf[sources[first + k]]
+        inputs[k] = value
+        rows[events] = k
+        values[events] = value
+        events += value != 0
+    if events * DENSE_SHARE > axons:
+        for j in range(n):
+            acc[j] = dot(inputs, weights_t[base + j * axons:base + (j + 1) * axons])
+        return
     for j in range(n):
         acc[j] = 0
-    row = 0
-    base = weight_offset[c]
-    for s in range(span_offset[c], span_offset[c + 1]):
-        start = span_start[s]
-        for k in range(span_length[s]):
-            value = buf[start + k]
-            if value != 0:
-                offset = base + (row + k) * n
-                for j in range(n):
-                    acc[j] += value * weights[offset + j]
-        row += span_length[s]
+    e = 0
+    while e + 4 <= events:  # four events per pass: a quarter of the loads and stores of acc
+        v0, v1, v2, v3 = values[e], values[e + 1], values[e + 2], values[e + 3]
+        w0, w1 = weights[base + rows[e] * n:][:n], weights[base + rows[e + 1] * n:][:n]
+        w2, w3 = weights[base + rows[e + 2] * n:][:n], weights[base + rows[e + 3] * n:][:n]
+        for j in range(n):
+            acc[j] += v0 * w0[j] + v1 * w1[j] + v2 * w2[j] + v3 * w3[j]
+        e += 4
+    for e in range(e, events):
+        value, w = values[e], weights[base + rows[e] * n:][:n]
+        for j in range(n):
+            acc[j] += value * w[j]
 
 
 CONTINUOUS, LEVELS, COUNTS = 0, 1, 2
@@ -59,8 +91,8 @@ def run_op(buf, o, op_kind, op_value_start, op_width, op_source_offset, op_sourc
 
 def program_arrays(p):
     """The program arrays in the order the kernels take them."""
-    return (p.core_kind, p.value_start, p.axon_count, p.neuron_count, p.weight_offset, p.weights, p.neuron_offset,
-            p.thresholds, p.span_offset, p.span_start, p.span_length, p.op_kind, p.op_position, p.op_value_start,
+    return (p.core_kind, p.value_start, p.axon_count, p.neuron_count, p.weight_offset, p.weights, p.weights_t, p.neuron_offset,
+            p.thresholds, p.source_offset, p.sources, p.op_kind, p.op_position, p.op_value_start,
             p.op_width, p.op_source_offset, p.op_sources, p.op_factors, p.op_eps, p.output_values,
             p.output_neurons, p.output_thresholds)
 

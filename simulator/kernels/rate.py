@@ -38,19 +38,21 @@ def input_spike(x, t, steps, encoding, uniforms, i, k):
 
 
 @njit_cached(parallel=True)
-def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset, weights, neuron_offset,
-             thresholds, span_offset, span_start, span_length, op_kind, op_position, op_value_start, op_width,
+def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset, weights, weights_t, neuron_offset,
+             thresholds, source_offset, sources, op_kind, op_position, op_value_start, op_width,
              op_source_offset, op_sources, op_factors, op_eps, output_values, output_neurons, output_thresholds,
              n_values, steps,
              scores, activity, spikes, encoding, reset_to_zero, fire_on_equal, uniforms, stage_ends):
     """Stage by stage, T cycles each; scores = accumulated input of the output neurons / (T theta)."""
     n_cores, n_ops, n_inputs = len(core_kind), len(op_position), x.shape[1]
     widest = max(1, neuron_count.max()) if n_cores else 1
+    most_axons = max(1, axon_count.max()) if n_cores else 1
     for i in prange(x.shape[0]):
         now = np.zeros(n_values, weights.dtype)
         counts = np.zeros(n_values, np.int64)
         potential = np.zeros(len(thresholds), weights.dtype)
         acc = np.zeros(widest, weights.dtype)
+        scratch = (np.zeros(most_axons, np.int64), np.zeros(most_axons, now.dtype), np.zeros(most_axons, now.dtype))
         counts[1] = steps
         for k in range(n_inputs):
             for t in range(steps):
@@ -70,8 +72,7 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                     for r in range(outputs):
                         now[op_value_start[q] + r] = even_spike(counts[op_value_start[q] + r], t, steps)
                 for c in range(first, end):
-                    accumulate(now, c, acc, axon_count, neuron_count, weight_offset, weights, span_offset,
-                               span_start, span_length)
+                    accumulate(now, c, acc, scratch, neuron_count, weight_offset, weights, weights_t, source_offset, sources)
                     start, base = value_start[c], neuron_offset[c]
                     for j in range(neuron_count[c]):
                         if core_kind[c] == PARTIAL:

@@ -3,7 +3,7 @@ from its inputs in one pass.
 
 Continuous (`quantized` False): value = clamp(v / theta, 0, 1), in float64.
 Quantized with S steps: a neuron fires once, at step k = clamp(ceil(S (1 - v/theta)), 0, S-1) if
-v > 0; values are kept as levels S - k (0 when it never fires), the always-on axon is level S, and
+v > 0 (floor(v / theta) taken in float64: exact for integers below 2^53); values are kept as levels S - k (0 when it never fires), the always-on axon is level S, and
 with integer weights everything is int64, so kernel and reference agree spike for spike.
 """
 
@@ -16,8 +16,8 @@ from simulator.program import SPIKING
 
 
 @njit_cached(parallel=True)
-def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset, weights, neuron_offset,
-             thresholds, span_offset, span_start, span_length, op_kind, op_position, op_value_start, op_width,
+def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset, weights, weights_t, neuron_offset,
+             thresholds, source_offset, sources, op_kind, op_position, op_value_start, op_width,
              op_source_offset, op_sources, op_factors, op_eps, output_values, output_neurons, output_thresholds,
              n_values, steps,
              scores, activity, spikes, quantized, value_type):
@@ -27,10 +27,12 @@ def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
     """
     n_cores, n_ops, n_inputs = len(core_kind), len(op_position), x.shape[1]
     widest = max(1, neuron_count.max()) if n_cores else 1
+    most_axons = max(1, axon_count.max()) if n_cores else 1
     top = steps if quantized else 1
     for i in prange(x.shape[0]):
         buf = np.zeros(n_values, value_type.dtype)
         acc = np.zeros(widest, buf.dtype)
+        scratch = (np.zeros(most_axons, np.int64), np.zeros(most_axons, buf.dtype), np.zeros(most_axons, buf.dtype))
         buf[1] = top
         for k in range(n_inputs):
             value = min(max(x[i, k], 0.0), 1.0)
@@ -43,21 +45,24 @@ def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                 o += 1
             if c == n_cores:
                 break
-            accumulate(buf, c, acc, axon_count, neuron_count, weight_offset, weights, span_offset, span_start,
-                       span_length)
-            start, first = value_start[c], neuron_offset[c]
-            for j in range(neuron_count[c]):
+            accumulate(buf, c, acc, scratch, neuron_count, weight_offset, weights, weights_t, source_offset, sources)
+            start, first, n = value_start[c], neuron_offset[c], neuron_count[c]
+            out = buf[start:start + n]
+            if core_kind[c] != SPIKING:
+                out[:] = acc[:n]
+                continue
+            theta = thresholds[first:first + n]
+            fired, level = 0, 0.0
+            for j in range(n):
                 v = acc[j]
-                if core_kind[c] != SPIKING:
-                    buf[start + j] = v
-                    continue
-                if quantized:
-                    y = min(max(v // thresholds[first + j], 1), steps) if v > 0 else 0
+                if quantized:  # floor(v / theta) in float64 equals integer floor division for |v| < 2^53
+                    y = min(max(np.floor(v / theta[j]), 1.0), steps) if v > 0 else 0.0
                 else:
-                    y = min(max(v / thresholds[first + j], 0.0), 1.0)
-                buf[start + j] = y
-                if y > 0:
-                    spikes[i, c] += 1
-                    activity[i, c] += y / top
+                    y = min(max(v / theta[j], 0.0), 1.0)
+                out[j] = y
+                fired += y > 0
+                level += y
+            spikes[i, c] = fired
+            activity[i, c] = level / top
         for k in range(len(output_values)):
             scores[i, k] = buf[output_values[k]] / (top * output_thresholds[k])
