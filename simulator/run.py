@@ -4,7 +4,7 @@ import numpy as np
 
 from simulator.kernels import run_rate, run_ttfs
 from simulator.kernels.common import program_arrays, stage_bounds
-from simulator.kernels.rate import ENCODINGS
+from simulator.kernels.rate import ENCODINGS, stage_reads
 from simulator.options import RateOptions, SimulationOutput
 from simulator.program import ChipProgram
 
@@ -36,6 +36,7 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
     options = RateOptions(encoding, firing, thresholding, seed)
     arrays = program_arrays(program)
     ends = stage_bounds(program.op_position, program.n_cores)
+    reads = stage_reads(program, ends) if program.mode == "rate" else None
 
     def run_batch(xb: np.ndarray, offset: int) -> SimulationOutput:
         scores = np.zeros((len(xb), program.n_classes))
@@ -49,7 +50,7 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
         else:
             run_rate(xb, *arrays, *common, ENCODINGS[options.encoding], options.firing == "novena",
                      options.thresholding == "<=", options.uniforms(len(xb), program.steps, program.n_inputs, offset),
-                     ends)
+                     ends, *reads)
         return SimulationOutput(scores, spikes.sum(0), activity.sum(0))
 
     return batched(run_batch, program, x, batch_size, progress)

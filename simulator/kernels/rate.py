@@ -42,8 +42,12 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
              thresholds, source_offset, sources, op_kind, op_position, op_value_start, op_width,
              op_source_offset, op_sources, op_factors, op_eps, output_values, output_neurons, output_thresholds,
              n_values, steps,
-             scores, activity, spikes, encoding, reset_to_zero, fire_on_equal, uniforms, stage_ends):
-    """Stage by stage, T cycles each; scores = accumulated input of the output neurons / (T theta)."""
+             scores, activity, spikes, encoding, reset_to_zero, fire_on_equal, uniforms, stage_ends, read_offset, reads):
+    """Stage by stage, T cycles each; scores = accumulated input of the output neurons / (T theta).
+
+    Each cycle a stage's cores see, besides their own stage's spikes, the inputs and earlier
+    values they read (`reads[read_offset[s]:read_offset[s + 1]]`), replayed as spike trains.
+    """
     n_cores, n_ops, n_inputs = len(core_kind), len(op_position), x.shape[1]
     widest = max(1, neuron_count.max()) if n_cores else 1
     most_axons = max(1, axon_count.max()) if n_cores else 1
@@ -58,36 +62,34 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
             for t in range(steps):
                 counts[2 + k] += input_spike(x[i, k], t, steps, encoding, uniforms, i, k)
         first, o = 0, 0
-        for end in stage_ends:
+        for stage in range(len(stage_ends)):
+            end = stage_ends[stage]
             for t in range(steps):
                 now[1] = 1
-                for k in range(n_inputs):
-                    now[2 + k] = input_spike(x[i, k], t, steps, encoding, uniforms, i, k)
-                for c in range(first):
-                    if core_kind[c] == SPIKING:
-                        for j in range(neuron_count[c]):
-                            now[value_start[c] + j] = even_spike(counts[value_start[c] + j], t, steps)
-                for q in range(o):
-                    outputs = (op_source_offset[q + 1] - op_source_offset[q]) // op_width[q]
-                    for r in range(outputs):
-                        now[op_value_start[q] + r] = even_spike(counts[op_value_start[q] + r], t, steps)
+                for r in range(read_offset[stage], read_offset[stage + 1]):
+                    value = reads[r]
+                    if value < 2 + n_inputs:
+                        now[value] = input_spike(x[i, value - 2], t, steps, encoding, uniforms, i, value - 2)
+                    else:
+                        now[value] = even_spike(counts[value], t, steps)
                 for c in range(first, end):
                     accumulate(now, c, acc, scratch, neuron_count, weight_offset, weights, weights_t, source_offset, sources)
-                    start, base = value_start[c], neuron_offset[c]
-                    for j in range(neuron_count[c]):
-                        if core_kind[c] == PARTIAL:
-                            now[start + j] = acc[j]
-                            continue
-                        potential[base + j] += acc[j]
-                        if core_kind[c] == OUTPUT:
-                            continue
-                        theta = thresholds[base + j]
-                        v = potential[base + j]
-                        fired = v >= theta if fire_on_equal else v > theta
-                        now[start + j] = 1 if fired else 0
-                        if fired:
-                            counts[start + j] += 1
-                            potential[base + j] = 0 if reset_to_zero else v - theta
+                    start, base, n = value_start[c], neuron_offset[c], neuron_count[c]
+                    out = now[start:start + n]
+                    if core_kind[c] == PARTIAL:
+                        out[:] = acc[:n]
+                        continue
+                    membrane = potential[base:base + n]
+                    membrane += acc[:n]
+                    if core_kind[c] == OUTPUT:
+                        continue
+                    theta, fired_count = thresholds[base:base + n], counts[start:start + n]
+                    for j in range(n):
+                        v = membrane[j]
+                        fired = v >= theta[j] if fire_on_equal else v > theta[j]
+                        out[j] = fired
+                        fired_count[j] += fired
+                        membrane[j] = (0 if reset_to_zero else v - theta[j]) if fired else v
             while o < n_ops and op_position[o] == end:
                 run_op(counts, o, op_kind, op_value_start, op_width, op_source_offset, op_sources, op_factors, op_eps,
                        COUNTS, steps)
@@ -100,3 +102,25 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                 activity[i, c] = spikes[i, c] / steps
         for k in range(len(output_values)):
             scores[i, k] = potential[output_neurons[k]] / (steps * output_thresholds[k])
+
+
+def stage_reads(p, stage_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per stage, the inputs and earlier stages' values its cores read: (offsets, value indices)."""
+    earlier = np.zeros(p.n_values, bool)
+    earlier[2:2 + p.n_inputs] = True
+    offsets, reads, first, o = [0], [], 0, 0
+    for end in stage_ends.tolist():
+        read = np.zeros(p.n_values, bool)
+        for c in range(first, end):
+            read[p.core_sources(c)] = True
+        reads.append(np.flatnonzero(read & earlier))
+        offsets.append(offsets[-1] + len(reads[-1]))
+        for c in range(first, end):
+            if p.core_kind[c] == SPIKING:
+                earlier[p.value_start[c]:p.value_start[c] + p.neuron_count[c]] = True
+        while o < len(p.op_position) and p.op_position[o] == end:
+            outputs = (p.op_source_offset[o + 1] - p.op_source_offset[o]) // p.op_width[o]
+            earlier[p.op_value_start[o]:p.op_value_start[o] + outputs] = True
+            o += 1
+        first = end
+    return np.array(offsets, np.int64), np.concatenate(reads).astype(np.int64)
