@@ -11,7 +11,7 @@ import numpy as np
 from numba import prange
 
 from simulator.jit import njit_cached
-from simulator.kernels.common import CONTINUOUS, LEVELS, accumulate, run_op
+from simulator.kernels.common import CONTINUOUS, LEVELS, accumulate, run_op, total
 from simulator.program import SPIKING
 
 
@@ -52,17 +52,13 @@ def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                 out[:] = acc[:n]
                 continue
             theta = thresholds[first:first + n]
-            fired, level = 0, 0.0
-            for j in range(n):
-                v = acc[j]
-                if quantized:  # floor(v / theta) in float64 equals integer floor division for |v| < 2^53
-                    y = min(max(np.floor(v / theta[j]), 1.0), steps) if v > 0 else 0.0
-                else:
-                    y = min(max(v / theta[j], 0.0), 1.0)
-                out[j] = y
-                fired += y > 0
-                level += y
-            spikes[i, c] = fired
+            if quantized:  # floor(v / theta) in float64 equals integer floor division for |v| < 2^53
+                for j in range(n):
+                    out[j] = min(max(np.floor(acc[j] / theta[j]), 1.0), steps) if acc[j] > 0 else 0.0
+            else:
+                for j in range(n):
+                    out[j] = min(max(acc[j] / theta[j], 0.0), 1.0)
+            level, spikes[i, c] = total(out)
             activity[i, c] = level / top
         for k in range(len(output_values)):
             scores[i, k] = buf[output_values[k]] / (top * output_thresholds[k])
