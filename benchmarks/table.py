@@ -12,7 +12,7 @@ def simulation_table(benchmarks: list[dict]) -> list[str]:
     speed = {}
     for b in benchmarks:
         info = b["extra_info"]
-        if "program" in info:
+        if "program" in info and info["engine"] in ("kernel", "reference", "dense"):
             speed[(info["program"], info.get("mode", "dense"), info["engine"])] = info["samples"] / b["stats"]["median"]
     lines = ["| program | mode | kernel samples/s | reference samples/s | kernel / reference | dense floor samples/s | kernel / dense |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
@@ -35,6 +35,36 @@ def mapping_table(benchmarks: list[dict]) -> list[str]:
     return lines
 
 
+def one_thread_table(benchmarks: list[dict]) -> list[str]:
+    lines = ["| program | mode | kernel samples/s, 1 thread |", "| --- | --- | ---: |"]
+    for b in benchmarks:
+        info = b["extra_info"]
+        if info.get("engine") == "kernel, 1 thread":
+            lines.append(f"| {info['program']} | {info['mode']} | {info['samples'] / b['stats']['median']:,.0f} |")
+    return lines
+
+
+def memory_table(benchmarks: list[dict]) -> list[str]:
+    lines = ["| program | mode | peak RSS growth, MB | program, MB | one batch of activations, MB | growth / (2 program + batch) |",
+             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for b in benchmarks:
+        info = b["extra_info"]
+        if info.get("engine") == "memory":
+            growth, program, batch = info["rss_growth"], info["program_bytes"], info["batch_bytes"]
+            lines.append(f"| {info['program']} | {info['mode']} | {growth / 1e6:.1f} | {program / 1e6:.1f} | "
+                         f"{batch / 1e6:.1f} | {growth / (2 * program + batch):.2f} |")
+    return lines
+
+
+def startup_table(benchmarks: list[dict]) -> list[str]:
+    lines = ["| start | median seconds |", "| --- | ---: |"]
+    for b in benchmarks:
+        if "start" in b["extra_info"]:
+            lines.append(f"| {b['extra_info']['start']} | {b['stats']['median']:.2f} |")
+    return lines
+
+
 if __name__ == "__main__":
     data = rows(sys.argv[1])
-    print("\n".join(simulation_table(data) + [""] + mapping_table(data)))
+    tables = (simulation_table, one_thread_table, memory_table, mapping_table, startup_table)
+    print("\n\n".join("\n".join(table(data)) for table in tables))
