@@ -15,8 +15,9 @@ def parse_args(argv):
     parser.add_argument("--list", action="store_true", help="show every step's status, metric and seconds")
     parser.add_argument("--check", action="store_true", help="validate the spec and step contracts, run nothing")
     parser.add_argument("--report", action="store_true", help="rebuild report.md and its plots from the checkpoints")
-    parser.add_argument("--export", nargs=2, metavar=("FORMAT", "DIR"),
-                        help="write the hard-core mapping for other tools (FORMAT: json = JSON + .npz)")
+    parser.add_argument("--export", nargs=2, metavar=("FORMAT", "PATH"),
+                        help="write the deployed chip for other tools: `json DIR` (mapping.json + mapping.npz) or "
+                             "`nir FILE` (NIR graph; rate-coded chips)")
     parser.add_argument("--workdir", metavar="DIR", help="the run directory (default: the spec's workdir)")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("RUNNER_THREADS", "2")),
                         help="CPU threads for torch and the simulator (default 2, or $RUNNER_THREADS)")
@@ -73,11 +74,14 @@ def execute(args) -> int:
         return 0
     from runner.report_md import write_report
     if args.export:
-        from runner.export import FORMATS, export_mapping
-        if args.export[0] not in FORMATS:
-            raise UserError(f"--export {args.export[0]}: unknown format; available: {', '.join(FORMATS)} "
-                            "(NIR export is not available yet)")
-        print(f"wrote {export_mapping(pipeline.run_dir, args.export[1])}")
+        from runner.export import export_mapping
+        from runner.nir_export import export_nir
+        kind, target = args.export
+        if kind not in ("json", "nir"):
+            raise UserError(f"--export {kind}: unknown format; available: json (DIR), nir (FILE)")
+        written = export_mapping(pipeline.run_dir, target) if kind == "json" else \
+            export_nir(pipeline.run_dir, pipeline.spec.spiking, target)
+        print(f"wrote {written}")
         return 0
     if args.report:
         print(f"wrote {write_report(pipeline.run_dir)}")

@@ -10,9 +10,6 @@ from runner.engine.codecs import ir_arrays
 from runner.errors import UserError
 from runner.run_directory import RunDirectory
 
-FORMATS = ("json",)
-
-
 def export_mapping(run_dir, target) -> Path:
     """Write `mapping.json` and `mapping.npz` into folder `target`; returns the JSON's path."""
     mapping = RunDirectory(run_dir).latest("hard_mapping")

@@ -2,9 +2,14 @@
 
 from pathlib import Path
 
+import nir
 import pytest
 
 from runner.api import open_pipeline
+from runner.nir_export import export_nir
+from runner.run_directory import RunDirectory
+from runner.spec import load_spec
+from tests.test_nir_export import check_against_program
 
 SPECS = Path(__file__).resolve().parents[2] / "spec"
 
@@ -34,3 +39,5 @@ def test_rate_quickstarts(spec, tmp_path):
     sim = simulate_spec(spec, tmp_path)
     assert sim["agreement"] == 1.0
     assert sim["accuracy"] >= sim["float_accuracy"] - 0.01
+    written = export_nir(tmp_path / "run", load_spec(SPECS / spec).spiking, tmp_path / "chip.nir")
+    check_against_program(nir.read(written), RunDirectory(tmp_path / "run").chip())
