@@ -20,12 +20,23 @@ def simulate_spec(name, tmp_path):
     return report["simulation"]
 
 
-def test_quickstart_mlp_ttfs(tmp_path):
-    sim = simulate_spec("quickstart_mlp_ttfs.yaml", tmp_path)
+def test_quickstart_mlp_ttfs_and_the_readme_python_example(tmp_path, monkeypatch, capsys):
+    report = open_pipeline(str(SPECS / "quickstart_mlp_ttfs.yaml"), workdir=str(tmp_path / "runs" / "quickstart_mlp_ttfs"),
+                           quiet=True).run()
+    sim = report["simulation"]
     assert sim["accuracy"] >= 0.96
     assert sim["accuracy"] >= sim["float_accuracy"] - 0.005
     assert sim["agreement"] >= 0.999
     assert sim["hard_cores"] >= sim["hard_cores_lower_bound"]
+    readme = (SPECS.parent / "README.md").read_text()
+    example = readme.split("## From Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    namespace = {}
+    exec(example, namespace)
+    printed = capsys.readouterr().out.splitlines()
+    assert float(printed[0]) == sim["accuracy"]
+    assert len(namespace["out"].predictions) == 5 and namespace["out"].spike_counts.sum() > 0
 
 
 def test_quickstart_mlp_ttfs_quantized_is_an_exact_integer_chip(tmp_path):
