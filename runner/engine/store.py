@@ -78,7 +78,9 @@ class CheckpointStore:
         return codec.load(self.folder(step), key)
 
     def discard_staging(self) -> None:
-        """Remove staging folders left by a killed run (never valid checkpoints)."""
+        """Remove staging folders and half-written files left by a killed run (never valid checkpoints)."""
+        for path in self.run_dir.glob(".*.tmp-*"):
+            path.unlink(missing_ok=True)
         if self.steps_dir.is_dir():
             for path in self.steps_dir.glob(".staging-*"):
                 shutil.rmtree(path, ignore_errors=True)

@@ -119,3 +119,60 @@ def test_inputs_with_nan_or_the_wrong_shape_are_one_message(small_spec, tmp_path
         run.simulate(bad)
     with pytest.raises(UserError, match="inputs have 11 features; the chip program takes 12"):
         run.simulate(good[:, :11])
+
+
+KILLER = """
+import os, signal, sys
+import runner.engine.store as store
+from runner.cli import main
+
+point, nth, args = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+seen = [0]
+
+
+def die_at(kind):
+    if kind == point:
+        seen[0] += 1
+        if seen[0] == nth:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+real_hash, real_replace = store.sha256_file, os.replace
+
+
+def hashing(path):  # each artifact file is hashed right after it is written into the staging folder
+    die_at("artifact")
+    return real_hash(path)
+
+
+def replacing(source, target):
+    source, target = str(source), str(target)
+    die_at("swap" if "/.staging-" in source else "report" if target.endswith("report.json") else "other")
+    real_replace(source, target)
+    if ".old-" in target:
+        die_at("old")  # the previous checkpoint moved aside, the new one not yet in place
+
+
+store.sha256_file, os.replace = hashing, replacing
+sys.exit(main(args))
+"""
+
+
+@pytest.mark.parametrize("point,nth", [("artifact", 1), ("artifact", 4), ("swap", 2), ("swap", 5), ("report", 3),
+                                       ("old", 1)])
+def test_sigkill_during_checkpoint_writes_then_rerun_equals_an_uninterrupted_run(small_spec, tmp_path, point, nth):
+    """Killed while an artifact is written, before a checkpoint folder is swapped in, while report.json is
+    replaced, or with the previous checkpoint moved aside (a --from rerun): the next run completes as if
+    nothing had happened."""
+    spec = small_spec()
+    expected = cli_run(spec, tmp_path / "clean")
+    workdir = tmp_path / "killed"
+    args = [str(spec), "--workdir", str(workdir), "--quiet", "--threads", "1"]
+    if point == "old":
+        cli_run(spec, workdir)
+        args += ["--from", "pretraining"]
+    killed = subprocess.run([sys.executable, "-c", KILLER, point, str(nth), *args], capture_output=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert cli_run(spec, workdir) == expected
+    assert not list((workdir / "steps").glob(".staging-*")) and not list((workdir / "steps").glob(".*.old-*"))
+    assert not list(workdir.glob(".*.tmp-*"))
