@@ -82,9 +82,11 @@ def write_report(run_dir) -> Path:
     if simulation:
         lines += ["## Simulation", "", "| figure | value |", "| --- | --- |"]
         lines += [f"| {k} | {v} |" for k, v in simulation.items() if not isinstance(v, dict)]
-        per_layer = simulation.get("spikes_per_sample")
-        if per_layer:
-            lines += ["", "| layer | spikes per sample |", "| --- | --- |"]
-            lines += [f"| {layer} | {count:.1f} |" for layer, count in per_layer.items()]
+        spikes, synops = simulation.get("spikes_per_sample") or {}, simulation.get("synaptic_ops_per_sample") or {}
+        if spikes:
+            lines += ["", "Per layer and sample: spikes fired, and synaptic operations (spikes reaching a core's "
+                      "axons times its neurons).", "", "| layer | spikes | synaptic operations |", "| --- | ---: | ---: |"]
+            lines += [f"| {layer} | {count:,.1f} | {synops.get(layer, float('nan')):,.0f} |"
+                      for layer, count in spikes.items()]
     (out / "report.md").write_text("\n".join(lines) + "\n")
     return out / "report.md"

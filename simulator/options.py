@@ -24,11 +24,15 @@ class RateOptions:
 
 @dataclass
 class SimulationOutput:
-    """Per-sample class `scores`, `predictions` (argmax, lowest index on ties), per-core totals."""
+    """Per-sample class `scores`, `predictions` (argmax, lowest index on ties), per-core totals.
+
+    `synaptic_ops`: per core, spikes that reached its axons times its neurons (the crossbar's work).
+    """
 
     scores: np.ndarray
     spike_counts: np.ndarray
     core_activity: np.ndarray
+    synaptic_ops: np.ndarray
 
     @property
     def predictions(self) -> np.ndarray:

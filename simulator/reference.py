@@ -56,7 +56,7 @@ class ReferenceChip:
             values[:, start:start + len(rows)] = result.to(values.dtype)
 
     def closed_form(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """TTFS modes: values core by core; returns (scores, spikes per core, activity per core)."""
+        """TTFS modes: values core by core; returns (scores, and per core: spikes, activity, synaptic ops)."""
         p, quantized = self.p, self.p.mode == "ttfs_quantized"
         steps = p.steps
         values = torch.zeros(len(x), p.n_values, dtype=torch.float64 if not quantized else self.dtype)
@@ -64,10 +64,13 @@ class ReferenceChip:
         x = x.clamp(0, 1)
         values[:, 2:2 + p.n_inputs] = (torch.floor(x * steps + 0.5).clamp(0, steps) if quantized else x).to(values.dtype)
         spikes, activity = torch.zeros(p.n_cores, dtype=torch.int64), torch.zeros(p.n_cores, dtype=torch.float64)
+        synops = torch.zeros(p.n_cores, dtype=torch.int64)
         grid = "levels" if quantized else "continuous"
         for c in range(p.n_cores):
             self.run_ops(values, c, grid, steps)
-            v = values[:, self.sources[c]] @ self.weights[c].to(values.dtype)
+            inputs = values[:, self.sources[c]]
+            synops[c] = int((inputs != 0).sum()) * int(p.neuron_count[c])
+            v = inputs @ self.weights[c].to(values.dtype)
             if p.core_kind[c] == SPIKING:
                 theta = self.thresholds[c].to(values.dtype)
                 if quantized:
@@ -83,7 +86,7 @@ class ReferenceChip:
             values[:, self.outputs(c)] = v
         self.run_ops(values, p.n_cores, grid, steps)
         scale = torch.from_numpy(p.output_thresholds).double() * (steps if quantized else 1)
-        return values[:, p.output_values].double() / scale, spikes, activity
+        return values[:, p.output_values].double() / scale, spikes, activity, synops
 
     def rate(self, x: torch.Tensor, options: RateOptions, offset: int):
         """Rate coding: stage by stage, T cycles each, zero-delay spikes within a stage."""
@@ -96,6 +99,7 @@ class ReferenceChip:
         counts[:, 2:2 + p.n_inputs] = trains.sum(0)
         counts[:, 1] = steps
         first, replay = 0, torch.zeros(p.n_values, dtype=torch.bool)
+        synops = torch.zeros(p.n_cores, dtype=torch.int64)
         for end in stage_bounds(p.op_position, p.n_cores).tolist():
             for t in range(steps):
                 now = torch.zeros(n, p.n_values, dtype=self.dtype)
@@ -103,7 +107,9 @@ class ReferenceChip:
                 now[:, 2:2 + p.n_inputs] = trains[t].to(self.dtype)
                 now[:, replay] = even_spikes(counts[:, replay], t, steps).to(self.dtype)
                 for c in range(first, end):
-                    current = now[:, self.sources[c]] @ self.weights[c]
+                    inputs = now[:, self.sources[c]]
+                    synops[c] += int((inputs != 0).sum()) * int(p.neuron_count[c])
+                    current = inputs @ self.weights[c]
                     if p.core_kind[c] == PARTIAL:
                         now[:, self.outputs(c)] = current
                         continue
@@ -129,7 +135,7 @@ class ReferenceChip:
         activity = spikes.double() / steps
         out_scale = torch.from_numpy(p.output_thresholds).double() * steps
         flat = torch.cat(potential, dim=1)
-        return flat[:, p.output_neurons].double() / out_scale, spikes, activity
+        return flat[:, p.output_neurons].double() / out_scale, spikes, activity, synops
 
 
 def even_spikes(count: torch.Tensor, t: int, steps: int) -> torch.Tensor:
@@ -158,9 +164,9 @@ def simulate_reference(program: ChipProgram, x: np.ndarray, *, batch_size: int =
         with torch.no_grad():
             xt = torch.from_numpy(xb)
             if program.mode == "rate":
-                scores, spikes, activity = chip.rate(xt, options, offset)
+                scores, spikes, activity, synops = chip.rate(xt, options, offset)
             else:
-                scores, spikes, activity = chip.closed_form(xt)
-        return SimulationOutput(scores.numpy(), spikes.numpy(), activity.numpy())
+                scores, spikes, activity, synops = chip.closed_form(xt)
+        return SimulationOutput(scores.numpy(), spikes.numpy(), activity.numpy(), synops.numpy())
 
     return batched(run_batch, program, x, batch_size, progress)

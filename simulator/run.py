@@ -18,16 +18,17 @@ def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, pro
     if len(bad):
         raise ValueError(f"inputs hold NaN or infinite values (first at sample {bad[0]}); clean the data first")
     scores = np.zeros((len(x), program.n_classes))
-    spikes = np.zeros(program.n_cores, np.int64)
+    spikes, synops = np.zeros(program.n_cores, np.int64), np.zeros(program.n_cores, np.int64)
     activity = np.zeros(program.n_cores)
     for start in range(0, len(x), batch_size):
         out = run_batch(x[start:start + batch_size], start)
         scores[start:start + batch_size] = out.scores
         spikes += out.spike_counts
         activity += out.core_activity
+        synops += out.synaptic_ops
         if progress is not None:
             progress(min(start + batch_size, len(x)), len(x))
-    return SimulationOutput(scores, spikes, activity)
+    return SimulationOutput(scores, spikes, activity, synops)
 
 
 def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, encoding: str = "uniform",
@@ -42,7 +43,8 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
         scores = np.zeros((len(xb), program.n_classes))
         activity = np.zeros((len(xb), program.n_cores))
         spikes = np.zeros((len(xb), program.n_cores), np.int64)
-        common = (program.n_values, program.steps, scores, activity, spikes)
+        synops = np.zeros((len(xb), program.n_cores), np.int64)
+        common = (program.n_values, program.steps, scores, activity, spikes, synops)
         if program.mode in ("ttfs", "ttfs_quantized"):
             quantized = program.mode == "ttfs_quantized"
             value_type = np.zeros(0, program.weights.dtype if quantized else np.float64)
@@ -51,6 +53,6 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
             run_rate(xb, *arrays, *common, ENCODINGS[options.encoding], options.firing == "novena",
                      options.thresholding == "<=", options.uniforms(len(xb), program.steps, program.n_inputs, offset),
                      ends, *reads)
-        return SimulationOutput(scores, spikes.sum(0), activity.sum(0))
+        return SimulationOutput(scores, spikes.sum(0), activity.sum(0), synops.sum(0))
 
     return batched(run_batch, program, x, batch_size, progress)

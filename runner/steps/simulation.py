@@ -46,16 +46,17 @@ class SimulationStep(PipelineStep):
             "hard_cores_lower_bound": mapping.lower_bound, "hard_cores_per_type": mapping.cores_per_type(),
             "host_round_trips": mapping.ir.stages(),
             "samples_per_second": round(len(labels) / seconds, 1),
-            "spikes_per_sample": spikes_per_layer(mapping.ir, chip.spike_counts, len(labels)),
+            "spikes_per_sample": per_layer(mapping.ir, chip.spike_counts, len(labels)),
+            "synaptic_ops_per_sample": per_layer(mapping.ir, chip.synaptic_ops, len(labels)),
         }
-        ctx.log(", ".join(f"{k} {v}" for k, v in figures.items() if k != "spikes_per_sample"))
+        ctx.log(", ".join(f"{k} {v}" for k, v in figures.items() if not isinstance(v, dict)))
         return StepResult(metric=figures["accuracy"], figures=figures)
 
 
-def spikes_per_layer(ir, spike_counts: np.ndarray, samples: int) -> dict[str, float]:
-    """Spikes per sample, summed over the cores of each layer (name before its position and tile)."""
+def per_layer(ir, per_core: np.ndarray, samples: int) -> dict[str, float]:
+    """A per-core total per sample, summed over the cores of each layer (name before its position and tile)."""
     totals: dict[str, float] = {}
-    for core, count in zip(ir.cores, spike_counts):
+    for core, count in zip(ir.cores, per_core):
         layer = core.layer.split("@")[0].split("[")[0]
         totals[layer] = totals.get(layer, 0.0) + float(count)
     return {layer: round(total / samples, 2) for layer, total in totals.items()}

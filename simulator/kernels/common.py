@@ -31,7 +31,7 @@ def total(values):
 
 @njit_cached(inline="always")
 def accumulate(buf, c, acc, scratch, neuron_count, weight_offset, weights, weights_t, source_offset, sources):
-    """acc[j] = sum over axons of buf[source] * W[axon, j].
+    """acc[j] = sum over axons of buf[source] * W[axon, j]; returns the number of active axons.
 
     Event-driven where the core's input is sparse: the active axons are gathered without
     branches and only their weight rows are added; where it is dense, one dot product per
@@ -50,7 +50,7 @@ def accumulate(buf, c, acc, scratch, neuron_count, weight_offset, weights, weigh
     if axons >= DENSE_AXONS and events * DENSE_SHARE > axons:
         for j in range(n):
             acc[j] = dot(inputs, weights_t[base + j * axons:base + (j + 1) * axons])
-        return
+        return events
     for j in range(n):
         acc[j] = 0
     e = 0
@@ -65,6 +65,7 @@ def accumulate(buf, c, acc, scratch, neuron_count, weight_offset, weights, weigh
         value, w = values[e], weights[base + rows[e] * n:][:n]
         for j in range(n):
             acc[j] += value * w[j]
+    return events
 
 
 CONTINUOUS, LEVELS, COUNTS = 0, 1, 2

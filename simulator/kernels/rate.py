@@ -42,7 +42,7 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
              thresholds, source_offset, sources, op_kind, op_position, op_value_start, op_width,
              op_source_offset, op_sources, op_factors, op_eps, output_values, output_neurons, output_thresholds,
              n_values, steps,
-             scores, activity, spikes, encoding, reset_to_zero, fire_on_equal, uniforms, stage_ends, read_offset, reads):
+             scores, activity, spikes, synops, encoding, reset_to_zero, fire_on_equal, uniforms, stage_ends, read_offset, reads):
     """Stage by stage, T cycles each; scores = accumulated input of the output neurons / (T theta).
 
     Each cycle a stage's cores see, besides their own stage's spikes, the inputs and earlier
@@ -73,7 +73,9 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                     else:
                         now[value] = even_spike(counts[value], t, steps)
                 for c in range(first, end):
-                    accumulate(now, c, acc, scratch, neuron_count, weight_offset, weights, weights_t, source_offset, sources)
+                    events = accumulate(now, c, acc, scratch, neuron_count, weight_offset, weights, weights_t,
+                                        source_offset, sources)
+                    synops[i, c] += events * neuron_count[c]
                     start, base, n = value_start[c], neuron_offset[c], neuron_count[c]
                     out = now[start:start + n]
                     if core_kind[c] == PARTIAL:

@@ -20,7 +20,7 @@ def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
              thresholds, source_offset, sources, op_kind, op_position, op_value_start, op_width,
              op_source_offset, op_sources, op_factors, op_eps, output_values, output_neurons, output_thresholds,
              n_values, steps,
-             scores, activity, spikes, quantized, value_type):
+             scores, activity, spikes, synops, quantized, value_type):
     """Cores in order, compute ops between; scores = v / theta (v / (S theta) when quantized).
 
     Values are held in `value_type`'s dtype: float64, or the weights' dtype for quantized levels.
@@ -45,7 +45,9 @@ def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                 o += 1
             if c == n_cores:
                 break
-            accumulate(buf, c, acc, scratch, neuron_count, weight_offset, weights, weights_t, source_offset, sources)
+            events = accumulate(buf, c, acc, scratch, neuron_count, weight_offset, weights, weights_t, source_offset,
+                                sources)
+            synops[i, c] = events * neuron_count[c]
             start, first, n = value_start[c], neuron_offset[c], neuron_count[c]
             out = buf[start:start + n]
             if core_kind[c] != SPIKING:

@@ -82,7 +82,7 @@ def test_report_md_is_written_and_rebuilt_from_checkpoints(small_spec, tmp_path)
     spec, workdir = small_spec(), tmp_path / "run"
     assert runner(spec, "--workdir", workdir, "--quiet").returncode == 0
     text = (workdir / "report.md").read_text()
-    assert "| simulation | done |" in text and "## Mapping" in text and "spikes per sample" in text
+    assert "| simulation | done |" in text and "## Mapping" in text and "synaptic operations" in text
     for plot in ("metrics.png", "utilization.png"):
         assert (workdir / plot).stat().st_size > 1000
     (workdir / "report.md").unlink()

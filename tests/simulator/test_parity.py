@@ -30,6 +30,7 @@ def test_integer_ttfs_quantized_is_identical(seed, steps):
     chip, ref = simulate(program, x, batch_size=50), simulate_reference(program, x, batch_size=70)
     np.testing.assert_array_equal(chip.scores, ref.scores)
     np.testing.assert_array_equal(chip.spike_counts, ref.spike_counts)
+    np.testing.assert_array_equal(chip.synaptic_ops, ref.synaptic_ops)
     np.testing.assert_array_equal(chip.predictions, ref.predictions)
 
 
@@ -52,6 +53,7 @@ def test_rate_integer_parity_for_every_combination(encoding, firing, thresholdin
         chip = simulate(program, x, batch_size=25, **options)
         ref = simulate_reference(program, x, batch_size=40, **options)
         np.testing.assert_array_equal(chip.spike_counts, ref.spike_counts)
+        np.testing.assert_array_equal(chip.synaptic_ops, ref.synaptic_ops)
         np.testing.assert_array_equal(chip.scores, ref.scores)
 
 

@@ -27,6 +27,7 @@ def test_integer_modes_are_identical(name, mode):
     x = inputs(program, SAMPLES[mode])
     chip, reference = simulate(program, x, batch_size=10), simulate_reference(program, x, batch_size=10)
     np.testing.assert_array_equal(chip.spike_counts, reference.spike_counts)
+    np.testing.assert_array_equal(chip.synaptic_ops, reference.synaptic_ops)
     np.testing.assert_array_equal(chip.scores, reference.scores)
     assert 0 < chip.spike_counts.sum(), "the random weights must make the chip spike"
 
