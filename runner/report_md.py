@@ -82,11 +82,29 @@ def write_report(run_dir) -> Path:
     if simulation:
         lines += ["## Simulation", "", "| figure | value |", "| --- | --- |"]
         lines += [f"| {k} | {v} |" for k, v in simulation.items() if not isinstance(v, dict)]
-        spikes, synops = simulation.get("spikes_per_sample") or {}, simulation.get("synaptic_ops_per_sample") or {}
-        if spikes:
-            lines += ["", "Per layer and sample: spikes fired, and synaptic operations (spikes reaching a core's "
-                      "axons times its neurons).", "", "| layer | spikes | synaptic operations |", "| --- | ---: | ---: |"]
-            lines += [f"| {layer} | {count:,.1f} | {synops.get(layer, float('nan')):,.0f} |"
-                      for layer, count in spikes.items()]
+        lines += layer_table(simulation)
     (out / "report.md").write_text("\n".join(lines) + "\n")
     return out / "report.md"
+
+
+def layer_table(simulation: dict) -> list[str]:
+    """Per layer: spikes and synaptic operations per sample, and how far the chip departs from the model."""
+    spikes, synops = simulation.get("spikes_per_sample") or {}, simulation.get("synaptic_ops_per_sample") or {}
+    departure = simulation.get("departure") or {}
+    if not spikes:
+        return []
+    first = simulation.get("first_departure")
+    lines = ["", "### Per layer", "",
+             "Per sample: spikes fired, and synaptic operations (spikes reaching a core's axons times its neurons). "
+             "Against the model (a few test samples through the torch reference): the share of the layer's "
+             "outputs that differ from the model's by more than half a level, and the share saturated (firing at "
+             "the first step, or every cycle).", "",
+             f"The chip first departs from the model at **{first}**." if first else
+             "The chip matches the model at every hidden layer.", "",
+             "| layer | spikes | synaptic operations | differs from model | saturated |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for layer, count in spikes.items():
+        d = departure.get(layer)
+        compared = f"{d['differs']:.2%} | {d['saturated']:.2%}" if d else "- | -"
+        lines.append(f"| {layer} | {count:,.1f} | {synops.get(layer, float('nan')):,.0f} | {compared} |")
+    return lines

@@ -14,7 +14,11 @@ from simulator.run import batched
 
 
 class ReferenceChip:
-    """Torch views of a program's cores and ops, prepared once."""
+    """Torch views of a program's cores and ops, prepared once.
+
+    Both runs return (scores, and per core: spikes, activity, synaptic ops; then the whole value
+    space per sample: TTFS values, or spike counts in rate coding).
+    """
 
     def __init__(self, program: ChipProgram):
         self.p = program
@@ -56,7 +60,7 @@ class ReferenceChip:
             values[:, start:start + len(rows)] = result.to(values.dtype)
 
     def closed_form(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """TTFS modes: values core by core; returns (scores, and per core: spikes, activity, synaptic ops)."""
+        """TTFS modes: values core by core."""
         p, quantized = self.p, self.p.mode == "ttfs_quantized"
         steps = p.steps
         values = torch.zeros(len(x), p.n_values, dtype=torch.float64 if not quantized else self.dtype)
@@ -86,7 +90,7 @@ class ReferenceChip:
             values[:, self.outputs(c)] = v
         self.run_ops(values, p.n_cores, grid, steps)
         scale = torch.from_numpy(p.output_thresholds).double() * (steps if quantized else 1)
-        return values[:, p.output_values].double() / scale, spikes, activity, synops
+        return values[:, p.output_values].double() / scale, spikes, activity, synops, values
 
     def rate(self, x: torch.Tensor, options: RateOptions, offset: int):
         """Rate coding: stage by stage, T cycles each, zero-delay spikes within a stage."""
@@ -135,7 +139,7 @@ class ReferenceChip:
         activity = spikes.double() / steps
         out_scale = torch.from_numpy(p.output_thresholds).double() * steps
         flat = torch.cat(potential, dim=1)
-        return flat[:, p.output_neurons].double() / out_scale, spikes, activity, synops
+        return flat[:, p.output_neurons].double() / out_scale, spikes, activity, synops, counts
 
 
 def even_spikes(count: torch.Tensor, t: int, steps: int) -> torch.Tensor:
@@ -164,9 +168,9 @@ def simulate_reference(program: ChipProgram, x: np.ndarray, *, batch_size: int =
         with torch.no_grad():
             xt = torch.from_numpy(xb)
             if program.mode == "rate":
-                scores, spikes, activity, synops = chip.rate(xt, options, offset)
+                scores, spikes, activity, synops, _ = chip.rate(xt, options, offset)
             else:
-                scores, spikes, activity, synops = chip.closed_form(xt)
+                scores, spikes, activity, synops, _ = chip.closed_form(xt)
         return SimulationOutput(scores.numpy(), spikes.numpy(), activity.numpy(), synops.numpy())
 
     return batched(run_batch, program, x, batch_size, progress)

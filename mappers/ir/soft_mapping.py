@@ -126,6 +126,11 @@ def map_global_average(ir: IRGraph, name: str, inputs: np.ndarray, integer: bool
 
 def map_soft_cores(graph: MapperGraph, budget: CoreBudget) -> IRGraph:
     """Lower `graph` to an IRGraph of cores that fit `budget`."""
+    return map_with_values(graph, budget)[0]
+
+
+def map_with_values(graph: MapperGraph, budget: CoreBudget) -> tuple[IRGraph, list[np.ndarray]]:
+    """The IRGraph of `graph`, and every node's output as value indices (in the node's output shape)."""
     n_inputs = int(np.prod(graph.input_shape))
     ir = IRGraph(n_inputs)
     inputs = FIRST_INPUT + np.arange(n_inputs, dtype=np.int64).reshape(graph.input_shape)
@@ -148,5 +153,6 @@ def map_soft_cores(graph: MapperGraph, budget: CoreBudget) -> IRGraph:
             return map_global_average(ir, name, elements, quantized == {True}, readout=name == last)
         raise MappingError(f"{name}: {type(node).__name__} cannot be mapped to cores")
 
-    ir.outputs = graph.propagate(inputs, visit)[-1].reshape(-1)
-    return ir
+    values = graph.propagate(inputs, visit)
+    ir.outputs = values[-1].reshape(-1)
+    return ir, values

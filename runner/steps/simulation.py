@@ -7,7 +7,9 @@ import numpy as np
 import simulator
 from mappers.hardware.lowering import chip_program
 from runner.engine.step import PipelineStep, StepResult
+from runner.check import platform_budget
 from runner.steps.chip_run import flat_inputs, spiking_options
+from runner.steps.departure import departure_per_layer, first_departure
 from runner.tuning.trainer import predict
 
 
@@ -48,7 +50,10 @@ class SimulationStep(PipelineStep):
             "samples_per_second": round(len(labels) / seconds, 1),
             "spikes_per_sample": per_layer(mapping.ir, chip.spike_counts, len(labels)),
             "synaptic_ops_per_sample": per_layer(mapping.ir, chip.synaptic_ops, len(labels)),
+            "departure": departure_per_layer(ctx.get("model"), platform_budget(ctx.spec.platform)[0], program, x,
+                                             spiking, ctx.spec.seed),
         }
+        figures["first_departure"] = first_departure(figures["departure"])
         ctx.log(", ".join(f"{k} {v}" for k, v in figures.items() if not isinstance(v, dict)))
         return StepResult(metric=figures["accuracy"], figures=figures)
 

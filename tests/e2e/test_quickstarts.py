@@ -5,10 +5,12 @@ from pathlib import Path
 import nir
 import pytest
 
-from runner.api import open_pipeline
+from runner.api import data_for, open_pipeline
+from runner.check import platform_budget
 from runner.nir_export import export_nir
 from runner.run_directory import RunDirectory
 from runner.spec import load_spec
+from runner.steps.departure import departure_per_layer, first_departure
 from tests.test_nir_export import check_against_program
 
 SPECS = Path(__file__).resolve().parents[2] / "spec"
@@ -43,6 +45,24 @@ def test_quickstart_mlp_ttfs_quantized_is_an_exact_integer_chip(tmp_path):
     sim = simulate_spec("quickstart_mlp_ttfs_quantized.yaml", tmp_path)
     assert sim["model_agreement"] == 1.0 and sim["agreement"] == 1.0
     assert sim["accuracy"] >= sim["float_accuracy"] - 0.01
+    assert sim["first_departure"] is None and set(sim["departure"]) == {"node2", "node3"}
+    assert all(layer["differs"] == 0 for layer in sim["departure"].values())
+    assert sum(sim["synaptic_ops_per_sample"].values()) > sum(sim["spikes_per_sample"].values()) > 0
+
+
+def test_departure_points_at_the_first_layer_that_differs(tmp_path):
+    """Raise the thresholds of the second hidden layer's cores: the chip departs there, not before."""
+    spec = load_spec(SPECS / "quickstart_mlp_ttfs_quantized.yaml")
+    simulate_spec("quickstart_mlp_ttfs_quantized.yaml", tmp_path)
+    run = RunDirectory(tmp_path / "run")
+    program = run.chip()
+    for c, core in enumerate(run.latest("hard_mapping").ir.cores):
+        if core.layer.startswith("node3"):
+            program.thresholds[program.neuron_offset[c]:program.neuron_offset[c] + program.neuron_count[c]] *= 3
+    x = data_for(spec).test_x
+    departure = departure_per_layer(run.latest("model"), platform_budget(spec.platform)[0], program, x, spec.spiking, 0)
+    assert departure["node2"]["differs"] == 0 and departure["node3"]["differs"] > 0.05
+    assert first_departure(departure) == "node3"
 
 
 @pytest.mark.parametrize("spec", ["quickstart_mlp_rate.yaml", "quickstart_conv_rate.yaml"])

@@ -1,11 +1,13 @@
 """Kernels against the torch reference on random chip programs: exact where the semantics are exact."""
 
+import dataclasses
 import itertools
 
 import numpy as np
 import pytest
 
 from simulator import simulate, simulate_reference
+from simulator.run import float64_is_exact
 from tests.simulator.random_programs import random_inputs, random_program
 
 SEEDS = range(6)
@@ -65,3 +67,16 @@ def test_stochastic_encoding_is_seeded():
     c = simulate(program, x, encoding="stochastic", seed=4)
     np.testing.assert_array_equal(a.scores, b.scores)
     assert not np.array_equal(a.spike_counts, c.spike_counts)
+
+
+def test_integer_programs_beyond_float64_precision_stay_exact():
+    """Sums above 2^53 would round in float64: such programs keep int64 arithmetic, still identical."""
+    small = random_program(1, "ttfs_quantized", 16, integer=True, with_partials=False)
+    large = dataclasses.replace(small, weights=small.weights << 40, weights_t=small.weights_t << 40,
+                                thresholds=small.thresholds << 40, output_thresholds=small.output_thresholds << 40)
+    assert float64_is_exact(small) and not float64_is_exact(large)
+    x = random_inputs(1, 100)
+    chip, ref = simulate(large, x), simulate_reference(large, x)
+    np.testing.assert_array_equal(chip.spike_counts, ref.spike_counts)
+    np.testing.assert_array_equal(chip.scores, ref.scores)
+    np.testing.assert_array_equal(chip.spike_counts, simulate(small, x).spike_counts)
