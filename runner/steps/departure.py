@@ -21,7 +21,7 @@ def node_outputs(model, x: torch.Tensor) -> list[torch.Tensor]:
         hooks.append(node.register_forward_hook(lambda module, args, out, i=i: captured.__setitem__(i, out)))
     try:
         with torch.no_grad():
-            model.eval()(x)
+            model.eval()(x.to(next(model.parameters()).dtype))
     finally:
         for hook in hooks:
             hook.remove()
