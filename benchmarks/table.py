@@ -45,13 +45,13 @@ def one_thread_table(benchmarks: list[dict]) -> list[str]:
 
 
 def memory_table(benchmarks: list[dict]) -> list[str]:
-    lines = ["| program | mode | peak RSS growth, MB | program, MB | one batch of activations, MB | growth / (2 program + batch) |",
-             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    lines = ["| program | mode | measured | peak RSS growth, MB | program, MB | one batch of activations, MB | "
+             "growth / (2 program + batch) |", "| --- | --- | --- | ---: | ---: | ---: | ---: |"]
     for b in benchmarks:
         info = b["extra_info"]
         if info.get("engine") == "memory":
             growth, program, batch = info["rss_growth"], info["program_bytes"], info["batch_bytes"]
-            lines.append(f"| {info['program']} | {info['mode']} | {growth / 1e6:.1f} | {program / 1e6:.1f} | "
+            lines.append(f"| {info['program']} | {info['mode']} | {info['scope']} | {growth / 1e6:.1f} | {program / 1e6:.1f} | "
                          f"{batch / 1e6:.1f} | {growth / (2 * program + batch):.2f} |")
     return lines
 

@@ -1,6 +1,9 @@
 """Simulation throughput: Numba kernels against the torch reference and the dense floor, same inputs."""
 
-from pathlib import Path
+import json
+import os
+import subprocess
+import sys
 
 import numba
 import numpy as np
@@ -8,7 +11,7 @@ import pytest
 import torch
 
 import simulator
-from benchmarks.conftest import BATCH, THREADS, run_directory, spec_inputs
+from benchmarks.conftest import BATCH, ROOT, THREADS, run_directory, spec_inputs
 
 PROGRAMS = ["squeezenet_ttfs", "mixer_ttfs", "quickstart_mlp_ttfs"]
 MODES = [("ttfs", 32), ("ttfs_quantized", 32), ("rate", 32)]
@@ -62,28 +65,90 @@ def test_mixer_one_thread(benchmark, mode):
                                 batch=BATCH, threads=1)
 
 
+MEASURE_STEP = """
+import json, shutil, sys
+from pathlib import Path
+from runner.api import open_pipeline
+from mappers.hardware.lowering import chip_program
+from runner.steps.chip_run import flat_inputs, spiking_options
+from runner.steps.simulation import SimulationStep
+from simulator import simulate
+
+spec, source, workdir = sys.argv[1:]
+shutil.copytree(source, workdir)
+status = lambda field: next(int(line.split()[1]) * 1024 for line in Path("/proc/self/status").read_text().splitlines()
+                            if line.startswith(field))
+plain_run = SimulationStep.run
+
+
+def measured(step, ctx):
+    # what a full run holds before this step: the data, the models and mapping, compiled kernels
+    mapping, spiking = ctx.get("hard_mapping"), ctx.spec.spiking
+    ctx.get("model"), ctx.get("float_model")
+    simulate(chip_program(mapping.ir, spiking.mode, spiking.steps), flat_inputs(ctx.data.test_x[:2]),
+             **spiking_options(ctx.spec))
+    Path("/proc/self/clear_refs").write_text("5")  # the peak restarts from the current resident set
+    before = status("VmRSS")
+    result = plain_run(step, ctx)
+    print(json.dumps({"growth": status("VmHWM") - before}))
+    return result
+
+
+SimulationStep.run = measured
+open_pipeline(spec, workdir=workdir, quiet=True).run(from_step="simulation")
+"""
+
+
+MEASURE_KERNEL = """
+import json, sys
+from pathlib import Path
+from benchmarks.conftest import run_directory, spec_inputs
+from simulator import simulate
+
+status = lambda field: next(int(line.split()[1]) * 1024 for line in Path("/proc/self/status").read_text().splitlines()
+                            if line.startswith(field))
+program = run_directory(sys.argv[1]).chip()
+_, x = spec_inputs(sys.argv[1], 10_000)
+simulate(program, x[:2])
+Path("/proc/self/clear_refs").write_text("5")
+before = status("VmRSS")
+simulate(program, x, batch_size=int(sys.argv[2]))
+print(json.dumps({"growth": status("VmHWM") - before}))
+"""
+
+
 @pytest.mark.parametrize("spec_name", PROGRAMS)
-def test_simulation_memory(benchmark, spec_name):
-    """Peak RSS growth of simulating 10,000 test samples, against the program and one batch of activations."""
+def test_kernel_memory(benchmark, spec_name):
+    """Peak RSS growth of the Numba simulation alone of 10,000 test samples, in a fresh process."""
     program = run_directory(spec_name).chip()
-    _, x = spec_inputs(spec_name, 10_000)
-    simulator.simulate(program, x[:2])
-    growth = benchmark.pedantic(peak_rss_growth, args=(simulator.simulate, program, x), rounds=1, iterations=1)
+
+    def run() -> int:
+        done = subprocess.run([sys.executable, "-c", MEASURE_KERNEL, spec_name, str(BATCH)], cwd=ROOT,
+                              capture_output=True, text=True, check=True)
+        return json.loads(done.stdout.splitlines()[-1])["growth"]
+
+    record_memory(benchmark, program, benchmark.pedantic(run, rounds=1, iterations=1), "kernel")
+
+
+def record_memory(benchmark, program, growth: int, scope: str) -> None:
     program_bytes = sum(v.nbytes for v in vars(program).values() if isinstance(v, np.ndarray))
-    batch_bytes = BATCH * program.n_values * np.dtype(program.weights.dtype).itemsize
-    benchmark.extra_info.update(program=spec_name, mode=program.mode, engine="memory", samples=len(x), batch=BATCH,
-                                threads=THREADS, rss_growth=growth, program_bytes=program_bytes,
-                                batch_bytes=batch_bytes)
+    benchmark.extra_info.update(program=benchmark.name.split("[")[1].rstrip("]"), mode=program.mode,
+                                engine="memory", scope=scope, batch=BATCH, threads=THREADS, rss_growth=growth,
+                                program_bytes=program_bytes, batch_bytes=BATCH * program.n_values * 8)
 
 
-def peak_rss_growth(run, program, x) -> int:
-    """Bytes the peak resident set grows by while `run(program, x)` runs (Linux: clear_refs resets the peak)."""
-    Path("/proc/self/clear_refs").write_text("5")
-    before = status_bytes("VmHWM")
-    run(program, x, batch_size=BATCH)
-    return status_bytes("VmHWM") - before
+@pytest.mark.parametrize("spec_name", PROGRAMS)
+def test_simulation_step_memory(benchmark, spec_name, tmp_path):
+    """Peak RSS growth of the simulation step (kernel, reference, model, departure), from just before it, in a
+    fresh process on a copy of the run directory; against the chip program and one batch of activations."""
+    source = run_directory(spec_name)
+    program = source.chip()
 
+    def step() -> int:
+        workdir = tmp_path / f"run{len(list(tmp_path.iterdir()))}"
+        done = subprocess.run([sys.executable, "-c", MEASURE_STEP, str(ROOT / "spec" / f"{spec_name}.yaml"),
+                               str(source.path), str(workdir)], cwd=ROOT, capture_output=True, text=True, check=True,
+                              env={**os.environ, "RUNNER_THREADS": str(THREADS)})
+        return json.loads(done.stdout.splitlines()[-1])["growth"]
 
-def status_bytes(field: str) -> int:
-    line = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith(field))
-    return int(line.split()[1]) * 1024
+    record_memory(benchmark, program, benchmark.pedantic(step, rounds=1, iterations=1), "simulation step")

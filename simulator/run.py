@@ -10,18 +10,20 @@ from simulator.program import ChipProgram
 
 
 def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, progress) -> SimulationOutput:
-    """Call `run_batch(x_batch, offset)` over batches and add up the outputs."""
-    x = np.ascontiguousarray(x, dtype=np.float64).reshape(len(x), -1)
+    """Call `run_batch(x_batch, offset)` over batches (float64, made one batch at a time) and add up the outputs."""
+    x = np.asarray(x).reshape(len(x), -1)
     if x.shape[1] != program.n_inputs:
         raise ValueError(f"inputs have {x.shape[1]} features; the chip program takes {program.n_inputs}")
-    bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
-    if len(bad):
-        raise ValueError(f"inputs hold NaN or infinite values (first at sample {bad[0]}); clean the data first")
     scores = np.zeros((len(x), program.n_classes))
     spikes, synops = np.zeros(program.n_cores, np.int64), np.zeros(program.n_cores, np.int64)
     activity = np.zeros(program.n_cores)
     for start in range(0, len(x), batch_size):
-        out = run_batch(x[start:start + batch_size], start)
+        xb = np.ascontiguousarray(x[start:start + batch_size], dtype=np.float64)
+        bad = np.flatnonzero(~np.isfinite(xb).all(axis=1))
+        if len(bad):
+            raise ValueError(f"inputs hold NaN or infinite values (first at sample {start + bad[0]}); clean the "
+                             "data first")
+        out = run_batch(xb, start)
         scores[start:start + batch_size] = out.scores
         spikes += out.spike_counts
         activity += out.core_activity

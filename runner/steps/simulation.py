@@ -13,6 +13,12 @@ from runner.steps.departure import departure_per_layer, first_departure
 from runner.tuning.trainer import predict
 
 
+TORCH_SPLIT = 10
+"""The torch reference and the models run a tenth of a batch at a time: their temporaries (gathers,
+quantizer intermediates) take several times a batch of activations, and the step's peak memory
+must stay within the chip program plus one batch."""
+
+
 class SimulationStep(PipelineStep):
     type = "simulation"
     requires = ("hard_mapping", "model", "float_model")
@@ -33,9 +39,10 @@ class SimulationStep(PipelineStep):
             done - bar.n), **options)
         seconds = time.perf_counter() - began
         bar.close()
-        reference = simulator.simulate_reference(program, inputs, batch_size=batch, **options)
-        model = predict(ctx.get("model"), x).numpy()
-        float_model = predict(ctx.get("float_model"), x).numpy()
+        torch_batch = max(1, batch // TORCH_SPLIT)
+        reference = simulator.simulate_reference(program, inputs, batch_size=torch_batch, **options)
+        model = predict(ctx.get("model"), x, torch_batch).numpy()
+        float_model = predict(ctx.get("float_model"), x, torch_batch).numpy()
         figures = {
             "mode": spiking.mode, "steps": spiking.steps, "samples": len(labels),
             "accuracy": _mean(chip.predictions == labels),
