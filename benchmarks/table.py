@@ -26,42 +26,44 @@ def simulation_table(benchmarks: list[dict]) -> list[str]:
     return lines
 
 
-def mapping_table(benchmarks: list[dict]) -> list[str]:
-    lines = ["| benchmark | soft cores | median seconds |", "| --- | ---: | ---: |"]
+def table(header: str, benchmarks: list[dict], row) -> list[str]:
+    """A markdown table: `header` ("name:align | ..."), then a line per benchmark that `row(info, median, name)`
+    returns cells for."""
+    names, aligns = zip(*(column.split(":") for column in header.split(" | ")))
+    lines = ["| " + " | ".join(names) + " |", "| " + " | ".join("---:" if a == "r" else "---" for a in aligns) + " |"]
     for b in benchmarks:
-        info = b["extra_info"]
-        if "soft_cores" in info:
-            lines.append(f"| {b['name']} | {info['soft_cores']:,} | {b['stats']['median']:.4f} |")
+        cells = row(b["extra_info"], b["stats"]["median"], b["name"])
+        if cells:
+            lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def mapping_table(benchmarks: list[dict]) -> list[str]:
+    return table("benchmark:l | soft cores:r | median seconds:r", benchmarks, lambda info, median, name: (
+        name, f"{info['soft_cores']:,}", f"{median:.4f}") if "soft_cores" in info else None)
 
 
 def one_thread_table(benchmarks: list[dict]) -> list[str]:
-    lines = ["| program | mode | kernel samples/s, 1 thread |", "| --- | --- | ---: |"]
-    for b in benchmarks:
-        info = b["extra_info"]
-        if info.get("engine") == "kernel, 1 thread":
-            lines.append(f"| {info['program']} | {info['mode']} | {info['samples'] / b['stats']['median']:,.0f} |")
-    return lines
+    return table("program:l | mode:l | kernel samples/s, 1 thread:r", benchmarks, lambda info, median, name: (
+        info["program"], info["mode"], f"{info['samples'] / median:,.0f}") if info.get("engine") == "kernel, 1 thread"
+        else None)
 
 
 def memory_table(benchmarks: list[dict]) -> list[str]:
-    lines = ["| program | mode | measured | peak RSS growth, MB | program, MB | one batch of activations, MB | "
-             "growth / (2 program + batch) |", "| --- | --- | --- | ---: | ---: | ---: | ---: |"]
-    for b in benchmarks:
-        info = b["extra_info"]
-        if info.get("engine") == "memory":
-            growth, program, batch = info["rss_growth"], info["program_bytes"], info["batch_bytes"]
-            lines.append(f"| {info['program']} | {info['mode']} | {info['scope']} | {growth / 1e6:.1f} | {program / 1e6:.1f} | "
-                         f"{batch / 1e6:.1f} | {growth / (2 * program + batch):.2f} |")
-    return lines
+    def row(info, median, name):
+        if info.get("engine") != "memory":
+            return None
+        growth, program, batch = info["rss_growth"], info["program_bytes"], info["batch_bytes"]
+        return (info["program"], info["mode"], info["scope"], f"{growth / 1e6:.1f}", f"{program / 1e6:.1f}",
+                f"{batch / 1e6:.1f}", f"{growth / (2 * program + batch):.2f}")
+
+    return table("program:l | mode:l | measured:l | peak RSS growth, MB:r | program, MB:r | one batch of activations, "
+                 "MB:r | growth / (2 program + batch):r", benchmarks, row)
 
 
 def startup_table(benchmarks: list[dict]) -> list[str]:
-    lines = ["| start | median seconds |", "| --- | ---: |"]
-    for b in benchmarks:
-        if "start" in b["extra_info"]:
-            lines.append(f"| {b['extra_info']['start']} | {b['stats']['median']:.2f} |")
-    return lines
+    return table("start:l | median seconds:r", benchmarks, lambda info, median, name: (
+        info["start"], f"{median:.2f}") if "start" in info else None)
 
 
 if __name__ == "__main__":
