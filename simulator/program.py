@@ -71,6 +71,14 @@ class ChipProgram:
         return self.sources[self.source_offset[c]:self.source_offset[c + 1]]
 
 
+def float64_is_exact(program: ChipProgram) -> bool:
+    """Whether an integer program computed in float64 gives the very same integers: every sum, partial sums
+    fed on and rate potentials over all cycles included, stays below 2^53."""
+    firsts = np.unique(program.weight_offset, return_index=True)[1]
+    widest = max((int(np.abs(program.core_weights(c)).sum(0).max()) for c in firsts), default=0)
+    return program.steps * max(widest, 1) ** 2 < 2 ** 53
+
+
 def shared_weights(matrices: list[np.ndarray], dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Identical weight matrices stored once (all positions of a convolution share one), axon-major and
     neuron-major at the same offsets: (weights, weights_t, offsets). Results do not change; the

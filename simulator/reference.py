@@ -1,7 +1,8 @@
 """The torch reference: the same chip semantics, written plainly (the oracle for kernel parity).
 
-Batched over samples; per core one gather of its input values and one matrix product (int64
-for integer programs), per compute op one gather and a max. Rate coding loops over cycles.
+Batched over samples; per core one gather of its input values and one matrix product (integer
+programs in float64 while every sum stays below 2^53, so exactly; else in int64), per compute op
+one gather and a reduction. Rate coding loops over cycles.
 """
 
 import numpy as np
@@ -9,7 +10,7 @@ import torch
 
 from simulator.kernels.common import stage_bounds
 from simulator.options import RateOptions, SimulationOutput
-from simulator.program import MAX, OUTPUT, PARTIAL, SPIKING, ChipProgram
+from simulator.program import MAX, OUTPUT, PARTIAL, SPIKING, ChipProgram, float64_is_exact
 from simulator.run import batched
 
 
@@ -22,10 +23,10 @@ class ReferenceChip:
 
     def __init__(self, program: ChipProgram):
         self.p = program
-        self.dtype = torch.int64 if program.integer else torch.float64
+        # integer programs in float64 where that is provably exact (BLAS products), else in int64
+        self.dtype = torch.int64 if program.integer and not float64_is_exact(program) else torch.float64
         self.sources = [torch.from_numpy(program.core_sources(c)) for c in range(program.n_cores)]
-        self.weights = [torch.from_numpy(program.core_weights(c).astype(program.weights.dtype))
-                        for c in range(program.n_cores)]
+        self.weights = [torch.from_numpy(program.core_weights(c)).to(self.dtype) for c in range(program.n_cores)]
         self.thresholds = [torch.from_numpy(program.thresholds[o:o + n].copy())
                            for o, n in zip(program.neuron_offset, program.neuron_count)]
         self.ops, self.factors = [], []

@@ -6,7 +6,7 @@ from simulator.kernels import run_rate, run_ttfs
 from simulator.kernels.common import program_arrays, stage_bounds
 from simulator.kernels.rate import ENCODINGS, stage_reads
 from simulator.options import RateOptions, SimulationOutput
-from simulator.program import ChipProgram
+from simulator.program import ChipProgram, float64_is_exact
 
 
 def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, progress) -> SimulationOutput:
@@ -31,14 +31,6 @@ def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, pro
         if progress is not None:
             progress(min(start + batch_size, len(x)), len(x))
     return SimulationOutput(scores, spikes, activity, synops)
-
-
-def float64_is_exact(program: ChipProgram) -> bool:
-    """Whether an integer program computed in float64 gives the very same integers: every sum, partial sums
-    fed on and rate potentials over all cycles included, stays below 2^53."""
-    firsts = np.unique(program.weight_offset, return_index=True)[1]
-    widest = max((int(np.abs(program.core_weights(c)).sum(0).max()) for c in firsts), default=0)
-    return program.steps * max(widest, 1) ** 2 < 2 ** 53
 
 
 def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, encoding: str = "uniform",

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from simulator import simulate, simulate_reference
-from simulator.run import float64_is_exact
+from simulator.program import float64_is_exact
 from tests.simulator.random_programs import random_inputs, random_program
 
 SEEDS = range(6)
