@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import signal
 import sys
 
 EXIT_INTERRUPTED = 130
@@ -41,20 +42,40 @@ def main(argv=None) -> int:
         return 2
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from runner.errors import UserError
+    interrupts = []
+
+    def on_interrupt(signum, frame):
+        interrupts.append(signum)  # remembered: a library may swallow the KeyboardInterrupt raised inside it
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_interrupt)
     try:
-        return execute(args)
+        code = execute(args)
+        if interrupts:
+            raise KeyboardInterrupt
+        return code
     except UserError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print("\ninterrupted: every finished step's checkpoint is kept; rerun to continue", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        exit_interrupted()
     except Exception as error:
+        if interrupts:  # Python turns an interrupt inside some operations (a class being made) into another error
+            exit_interrupted()
         if args.debug:
             raise
         print(f"internal error: {type(error).__name__}: {error} (rerun with --debug for the traceback)",
               file=sys.stderr)
         return 1
+
+
+def exit_interrupted():
+    """Say what Ctrl-C kept and end with 130 at once (the interpreter's shutdown could otherwise end the
+    process by the signal itself)."""
+    print("\ninterrupted: every finished step's checkpoint is kept; rerun to continue", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)
 
 
 def execute(args) -> int:
