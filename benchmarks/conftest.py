@@ -39,6 +39,19 @@ def spec_inputs(spec_name: str, count: int = BATCH):
     return x, x.reshape(len(x), -1).double().numpy()
 
 
+def peak_growth(run) -> tuple[int, object]:
+    """(bytes the peak resident set grows by while `run()` runs, its result); Linux, from /proc/self."""
+    Path("/proc/self/clear_refs").write_text("5")  # the peak restarts from the current resident set
+    before = status_bytes("VmRSS")
+    result = run()
+    return status_bytes("VmHWM") - before, result
+
+
+def status_bytes(field: str) -> int:
+    line = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith(field))
+    return int(line.split()[1]) * 1024
+
+
 @pytest.fixture(autouse=True, scope="session")
 def pinned_threads():
     torch.set_num_threads(THREADS)

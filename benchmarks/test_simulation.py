@@ -67,7 +67,7 @@ def test_mixer_one_thread(benchmark, mode):
 
 MEASURE_STEP = """
 import json, shutil, sys
-from pathlib import Path
+from benchmarks.conftest import peak_growth
 from runner.api import open_pipeline
 from mappers.hardware.lowering import chip_program
 from runner.steps.chip_run import flat_inputs, spiking_options
@@ -76,8 +76,6 @@ from simulator import simulate
 
 spec, source, workdir = sys.argv[1:]
 shutil.copytree(source, workdir)
-status = lambda field: next(int(line.split()[1]) * 1024 for line in Path("/proc/self/status").read_text().splitlines()
-                            if line.startswith(field))
 plain_run = SimulationStep.run
 
 
@@ -87,10 +85,8 @@ def measured(step, ctx):
     ctx.get("model"), ctx.get("float_model")
     simulate(chip_program(mapping.ir, spiking.mode, spiking.steps), flat_inputs(ctx.data.test_x[:2]),
              **spiking_options(ctx.spec))
-    Path("/proc/self/clear_refs").write_text("5")  # the peak restarts from the current resident set
-    before = status("VmRSS")
-    result = plain_run(step, ctx)
-    print(json.dumps({"growth": status("VmHWM") - before}))
+    growth, result = peak_growth(lambda: plain_run(step, ctx))
+    print(json.dumps({"growth": growth}))
     return result
 
 
@@ -101,40 +97,36 @@ open_pipeline(spec, workdir=workdir, quiet=True).run(from_step="simulation")
 
 MEASURE_KERNEL = """
 import json, sys
-from pathlib import Path
-from benchmarks.conftest import run_directory, spec_inputs
+from benchmarks.conftest import peak_growth, run_directory, spec_inputs
 from simulator import simulate
 
-status = lambda field: next(int(line.split()[1]) * 1024 for line in Path("/proc/self/status").read_text().splitlines()
-                            if line.startswith(field))
 program = run_directory(sys.argv[1]).chip()
 _, x = spec_inputs(sys.argv[1], 10_000)
 simulate(program, x[:2])
-Path("/proc/self/clear_refs").write_text("5")
-before = status("VmRSS")
-simulate(program, x, batch_size=int(sys.argv[2]))
-print(json.dumps({"growth": status("VmHWM") - before}))
+print(json.dumps({"growth": peak_growth(lambda: simulate(program, x, batch_size=int(sys.argv[2])))[0]}))
 """
+
+
+def fresh_process_growth(script: str, *args: str) -> int:
+    """Run a MEASURE_* script in a new interpreter; the peak RSS growth it reports."""
+    done = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, capture_output=True, text=True, check=True,
+                          env={**os.environ, "RUNNER_THREADS": str(THREADS)})
+    return json.loads(done.stdout.splitlines()[-1])["growth"]
+
+
+def record_memory(benchmark, spec_name: str, program, growth: int, scope: str) -> None:
+    program_bytes = sum(v.nbytes for v in vars(program).values() if isinstance(v, np.ndarray))
+    benchmark.extra_info.update(program=spec_name, mode=program.mode, engine="memory", scope=scope, batch=BATCH,
+                                threads=THREADS, rss_growth=growth, program_bytes=program_bytes,
+                                batch_bytes=BATCH * program.n_values * 8)
 
 
 @pytest.mark.parametrize("spec_name", PROGRAMS)
 def test_kernel_memory(benchmark, spec_name):
     """Peak RSS growth of the Numba simulation alone of 10,000 test samples, in a fresh process."""
-    program = run_directory(spec_name).chip()
-
-    def run() -> int:
-        done = subprocess.run([sys.executable, "-c", MEASURE_KERNEL, spec_name, str(BATCH)], cwd=ROOT,
-                              capture_output=True, text=True, check=True)
-        return json.loads(done.stdout.splitlines()[-1])["growth"]
-
-    record_memory(benchmark, program, benchmark.pedantic(run, rounds=1, iterations=1), "kernel")
-
-
-def record_memory(benchmark, program, growth: int, scope: str) -> None:
-    program_bytes = sum(v.nbytes for v in vars(program).values() if isinstance(v, np.ndarray))
-    benchmark.extra_info.update(program=benchmark.name.split("[")[1].rstrip("]"), mode=program.mode,
-                                engine="memory", scope=scope, batch=BATCH, threads=THREADS, rss_growth=growth,
-                                program_bytes=program_bytes, batch_bytes=BATCH * program.n_values * 8)
+    growth = benchmark.pedantic(fresh_process_growth, args=(MEASURE_KERNEL, spec_name, str(BATCH)), rounds=1,
+                                iterations=1)
+    record_memory(benchmark, spec_name, run_directory(spec_name).chip(), growth, "kernel")
 
 
 @pytest.mark.parametrize("spec_name", PROGRAMS)
@@ -142,13 +134,7 @@ def test_simulation_step_memory(benchmark, spec_name, tmp_path):
     """Peak RSS growth of the simulation step (kernel, reference, model, departure), from just before it, in a
     fresh process on a copy of the run directory; against the chip program and one batch of activations."""
     source = run_directory(spec_name)
-    program = source.chip()
-
-    def step() -> int:
-        workdir = tmp_path / f"run{len(list(tmp_path.iterdir()))}"
-        done = subprocess.run([sys.executable, "-c", MEASURE_STEP, str(ROOT / "spec" / f"{spec_name}.yaml"),
-                               str(source.path), str(workdir)], cwd=ROOT, capture_output=True, text=True, check=True,
-                              env={**os.environ, "RUNNER_THREADS": str(THREADS)})
-        return json.loads(done.stdout.splitlines()[-1])["growth"]
-
-    record_memory(benchmark, program, benchmark.pedantic(step, rounds=1, iterations=1), "simulation step")
+    growth = benchmark.pedantic(fresh_process_growth, args=(MEASURE_STEP, str(ROOT / "spec" / f"{spec_name}.yaml"),
+                                                            str(source.path), str(tmp_path / "run")),
+                                rounds=1, iterations=1)
+    record_memory(benchmark, spec_name, source.chip(), growth, "simulation step")

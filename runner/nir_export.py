@@ -27,11 +27,13 @@ FORMAT = "crossbar-runner NIR export, version 1"
 
 
 class ValueOwners:
-    """Which node makes each value of the chip's value space, and at which position of its output."""
+    """Which node makes each value of the chip's value space (`owner`, an index into `names`, whose output
+    has `widths` values), and at which position of that output (`local`)."""
 
     def __init__(self, ir):
         size = ir.next_value()
-        self.names, self.owner, self.local = ["input"], np.full(size, -1), np.zeros(size, np.int64)
+        self.names, self.widths = [], []
+        self.owner, self.local = np.full(size, -1), np.zeros(size, np.int64)
         self.claim("input", 2, ir.n_inputs)
         for c, (core, start) in enumerate(zip(ir.cores, ir.core_values)):
             self.claim(f"core{c}", start, core.neurons)
@@ -39,25 +41,22 @@ class ValueOwners:
             self.claim(f"op{o}", start, op.outputs)
 
     def claim(self, name: str, start: int, count: int) -> None:
-        if name not in self.names:
-            self.names.append(name)
-        self.owner[start:start + count] = self.names.index(name)
+        self.owner[start:start + count] = len(self.names)
         self.local[start:start + count] = np.arange(count)
-
-    def width(self, name: str) -> int:
-        return int(np.sum(self.owner == self.names.index(name)))
+        self.names.append(name)
+        self.widths.append(count)
 
 
 def synapses(nir, owners: ValueOwners, target: str, sources: np.ndarray, weights: np.ndarray) -> dict:
     """Affine nodes '<target>.from.<producer>' whose sum is weights.T @ values[sources] (+ always-on rows)."""
     sources = np.asarray(sources, np.int64)
     bias = weights[sources == 1].sum(0).astype(np.float64)
-    producers = sorted({int(owners.owner[v]) for v in sources if v >= 2}) or [0]
+    producers = np.unique(owners.owner[sources[sources >= 2]]).tolist() or [0]
     nodes = {}
     for p in producers:
         name = owners.names[p]
         rows = np.flatnonzero((sources >= 2) & (owners.owner[sources] == p))
-        matrix = np.zeros((weights.shape[1], owners.width(name)))
+        matrix = np.zeros((weights.shape[1], owners.widths[p]))
         np.add.at(matrix.T, owners.local[sources[rows]], weights[rows].astype(np.float64))
         nodes[f"{target}.from.{name}"] = (name, nir.Affine(matrix, bias if p == producers[0] else 0 * bias))
     return nodes

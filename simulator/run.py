@@ -37,10 +37,8 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
              firing: str = "default", thresholding: str = "<", seed: int = 0, progress=None) -> SimulationOutput:
     """Simulate `program` on `x` (samples x inputs, values in [0, 1]) with the Numba kernels."""
     options = RateOptions(encoding, firing, thresholding, seed)
-    arrays = program_arrays(program)
-    exact_float = program.integer and float64_is_exact(program)
-    if exact_float:  # float64 products are exact here, and faster than int64 ones
-        arrays = tuple(a.astype(np.float64) if a is program.weights or a is program.weights_t else a for a in arrays)
+    exact_float = program.integer and float64_is_exact(program)  # then float64 products: exact, and faster
+    arrays = program_arrays(program, np.float64 if exact_float else None)
     ends = stage_bounds(program.op_position, program.n_cores)
     reads = stage_reads(program, ends) if program.mode == "rate" else None
 
