@@ -2,6 +2,7 @@
 
 import math
 import re
+import traceback
 
 import einops
 import torch
@@ -29,14 +30,21 @@ def trace(module: torch.nn.Module, source_file: str | None = None) -> fx.GraphMo
     tracer.record_stack_traces = True
     try:
         graph = tracer.trace(module)
-    except Exception as error:  # fx raises TraceError, TypeError, RuntimeError for data-dependent code
-        frames = [line for line in _traceback_lines(error) if not source_file or source_file in line]
-        where = frames[-1] if frames else "(unknown line)"
-        raise Unrepresentable([f"cannot trace {type(module).__name__}: {error} (at {where}); the chip needs a "
-                               "fixed dataflow: move data-dependent branches out of forward()"]) from error
+    except (Exception, SystemExit) as error:  # fx raises TraceError, TypeError, RuntimeError for data-dependent code
+        hint = ("forward() must return its output, not exit" if isinstance(error, SystemExit) else
+                "the chip needs a fixed dataflow: move data-dependent branches out of forward()")
+        raise Unrepresentable([f"cannot trace {type(module).__name__}: {described(error)} (at "
+                               f"{raised_at(error, source_file) or '(unknown line)'}); {hint}"]) from error
     return fx.GraphModule(tracer.root, graph)
 
 
-def _traceback_lines(error: BaseException) -> list[str]:
-    import traceback
-    return [f"{frame.filename}:{frame.lineno}" for frame in traceback.extract_tb(error.__traceback__)]
+def raised_at(error: BaseException, source_file: str | None) -> str | None:
+    """The last `file:line` of `error`'s traceback inside `source_file` (in any file when None)."""
+    frames = [f"{frame.filename}:{frame.lineno}" for frame in traceback.extract_tb(error.__traceback__)
+              if not source_file or source_file in frame.filename]
+    return frames[-1] if frames else None
+
+
+def described(error: BaseException) -> str:
+    """`error` as the user reads it: `sys.exit(code)` for a SystemExit, else `Type: message`."""
+    return f"sys.exit({error.code!r})" if isinstance(error, SystemExit) else f"{type(error).__name__}: {error}"

@@ -1,47 +1,98 @@
-"""Build a user's torch module named `path/to/file.py:ClassName` or `package.module:ClassName`."""
+"""Build a user's torch module from `file` (a .py file, checked and parsed before it runs) and `class`.
 
-import importlib
+Only that file is executed, under a private module name; nothing is imported by a name the spec gives.
+"""
+
+import ast
+import hashlib
 import importlib.util
+import inspect
+import sys
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from mappers.graph.representation import MapperGraph
 from mappers.torch_fx.convert import convert
-from mappers.torch_fx.trace import Unrepresentable
+from mappers.torch_fx.trace import Unrepresentable, described, raised_at
 
 
-def load_class(reference: str) -> tuple[type, str | None]:
-    """The class and, for a file reference, the file's path."""
-    location, _, name = reference.rpartition(":")
-    if not location or not name:
-        raise Unrepresentable([f"module '{reference}' must look like path/to/file.py:ClassName or package.module:ClassName"])
-    if location.endswith(".py"):
-        path = Path(location)
-        if not path.is_file():
-            raise Unrepresentable([f"module file {path} does not exist"])
-        spec = importlib.util.spec_from_file_location(f"user_model_{abs(hash(str(path.resolve())))}", path)
-        module = importlib.util.module_from_spec(spec)
+class UnusableModule(Unrepresentable):
+    """The user's file or class cannot be read, executed or constructed (before any tracing)."""
+
+    def __init__(self, problem: str):
+        super().__init__([problem])
+
+
+def class_line(path: Path, name: str) -> int:
+    """The line of the top-level `class name` in the Python file `path`, found without running it."""
+    if not path.is_file() or path.suffix != ".py":
+        what = ("does not exist" if not path.exists() else "is a folder" if path.is_dir()
+                else "is not a regular file" if not path.is_file() else "is not a Python file (.py)")
+        raise UnusableModule(f"{path} {what}; `file:` must name the .py file that defines class {name} "
+                             "(relative to the spec's folder, or absolute)")
+    try:
+        tree = ast.parse(path.read_bytes(), str(path))
+        compile(tree, str(path), "exec")
+    except OSError as error:
+        raise UnusableModule(f"{path} cannot be read: {error.strerror}") from error
+    except (SyntaxError, ValueError) as error:  # ValueError: null bytes, on older Pythons
+        where = f"{path}:{error.lineno}" if getattr(error, "lineno", None) else str(path)
+        raise UnusableModule(f"{where}: syntax error: {getattr(error, 'msg', error)}; fix the module file") from error
+    classes = {node.name: node.lineno for node in tree.body if isinstance(node, ast.ClassDef)}
+    if name not in classes:
+        function = any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
+                       for node in tree.body)
+        raise UnusableModule(f"{path} defines no top-level class {name}{f' ({name} is a function)' if function else ''}"
+                             f"; the classes it defines: {', '.join(classes) or 'none'}; fix `class:` or `file:`")
+    return classes[name]
+
+
+def load_class(path: Path, name: str) -> tuple[type[nn.Module], int]:
+    """Execute the file `path` (and only it) as a private module; its nn.Module subclass `name` and its line."""
+    line = class_line(path, name)
+    module_name = f"_crossbar_user_model_{hashlib.sha1(str(path).encode()).hexdigest()[:16]}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
         spec.loader.exec_module(module)
-        source = str(path.resolve())
-    else:
+    except (Exception, SystemExit) as error:
+        del sys.modules[module_name]
+        raise UnusableModule(f"{raised_at(error, str(path)) or path}: running {path.name} raised {described(error)};"
+                             " the module file must import without errors") from error
+    cls = getattr(module, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+        raise UnusableModule(f"{path}:{line}: {name} is not a torch.nn.Module subclass; derive it from nn.Module "
+                             f"(class {name}(nn.Module)) or name such a class in `class:`")
+    return cls, line
+
+
+def construct(cls: type[nn.Module], line: int, arguments: dict, path: Path) -> nn.Module:
+    """`cls(**arguments)`; any failure is one message with the arguments and the constructor's signature."""
+    try:
+        return cls(**arguments)
+    except (Exception, SystemExit) as error:
         try:
-            module = importlib.import_module(location)
-        except ImportError as error:
-            raise Unrepresentable([f"cannot import {location}: {error}"]) from error
-        source = getattr(module, "__file__", None)
-    if not hasattr(module, name):
-        raise Unrepresentable([f"{location} has no class {name}"])
-    return getattr(module, name), source
+            takes = f"; it takes {cls.__name__}{inspect.signature(cls)}"
+        except (TypeError, ValueError):
+            takes = ""
+        where = raised_at(error, str(path)) or f"{path}:{line}"
+        given = ", ".join(f"{key}={value!r}" for key, value in arguments.items())
+        raise UnusableModule(f"{where}: {cls.__name__}({given}) raised {described(error)}{takes}; "
+                             "fix `arguments:` in the spec or the constructor") from error
 
 
-def build_torch(config: dict, input_shape: tuple[int, ...], n_classes: int) -> MapperGraph:
-    """Instantiate the user's class with `config['arguments']`, trace and convert it."""
-    cls, source = load_class(config["module"])
-    module = cls(**dict(config.get("arguments") or {}))
-    graph = convert(module, tuple(input_shape), source)
+def build_torch(config: dict, input_shape: tuple[int, ...], n_classes: int | None = None) -> MapperGraph:
+    """The mapper graph of `config['class']` in `config['file']` (absolute) built with `config['arguments']`;
+    with `n_classes`, its output width must match."""
+    path, name = Path(config["file"]), config["class"]
+    module = construct(*load_class(path, name), dict(config.get("arguments") or {}), path)
+    graph = convert(module, tuple(input_shape), str(path))
     with torch.no_grad():
         outputs = graph(torch.zeros(1, *input_shape)).shape[-1]
-    if outputs != n_classes:
-        raise Unrepresentable([f"{config['module']} outputs {outputs} values but the data has {n_classes} classes"])
+    if n_classes is not None and outputs != n_classes:
+        raise Unrepresentable([f"{path}: {name} outputs {outputs} values but the data has {n_classes} classes; "
+                               f"make its last layer output {n_classes}"])
     return graph

@@ -5,6 +5,23 @@ from runner.spec.schema import FROM_SCHEMA, Bool, Choice, Enum, Float, FreeMap, 
 
 WIDTHS = Seq(Int(min=1))
 
+
+class TorchConfig(Map):
+    """The torch builder's config; a spec still naming the retired `module:` gets one message on the new form."""
+
+    def check(self, node, path, errors):
+        old = node.value.get("module") if isinstance(node.value, dict) else None
+        if old is None:
+            return super().check(node, path, errors)
+        location, _, name = old.value.rpartition(":") if isinstance(old.value, str) else ("", "", "")
+        file = (f"`file: {location}`" if location.endswith(".py") else
+                f"`file:` with the path of the .py file of `{location}`" if location else "`file: models/net.py`")
+        errors.append((node.key_lines["module"], f"{path}.module",
+                       f"`module:` is no longer read (nothing is imported by name): write {file} (relative to this "
+                       f"spec's folder, or absolute) and `class: {name or 'ClassName'}`"))
+        return None
+
+
 BUILDER_CONFIGS = {
     "mlp": Map({"hidden": (WIDTHS, (64,)), "batch_norm": (Bool(), True)}),
     "conv": Map({"channels": (WIDTHS, (16, 32)), "pool_after": (Seq(Int(min=0)), ()), "hidden": (WIDTHS, ()),
@@ -14,7 +31,8 @@ BUILDER_CONFIGS = {
         "fires": (Seq(Map({"squeeze": Int(min=1), "expand": Int(min=1), "pool": (Bool(), False)}), min_items=1),
                   DEFAULT_FIRES),
         "batch_norm": (Bool(), True)}),
-    "torch": Map({"module": Str(), "arguments": (FreeMap(), {})}),
+    "torch": TorchConfig({"file": Str(r".+\.py", "the path of a Python file ending in .py"),
+                          "class": Str(r"[^\W\d]\w*", "a Python class name"), "arguments": (FreeMap(), {})}),
     "mixer": Map({"patch": (Int(min=1), 7), "patch_channels": (Int(min=1), 16), "token_width": (Int(min=1), 32),
                   "channel_width": (Int(min=1), 32), "mixers": (Int(min=1), 2), "batch_norm": (Bool(), True)}),
 }

@@ -9,7 +9,8 @@ from torch import nn
 from mappers.torch_fx.convert import convert
 from mappers.torch_fx.trace import Unrepresentable
 from tests.mappers import torch_models
-from tests.mappers.torch_models import BranchNet, BranchyNet, ConvNet, LinearNet, ResidualNet, ResidualPoolNet
+from tests.mappers.torch_models import (BranchNet, BranchyNet, ConvNet, ExitingNet, LinearNet, ResidualNet,
+                                       ResidualPoolNet)
 
 SOURCE = inspect.getsourcefile(torch_models)
 
@@ -70,7 +71,7 @@ def test_check_reports_unrepresentable_modules_before_running(tmp_path):
     import sys
     from tests.engine.conftest import SMALL
     text = SMALL.replace("  builder: mlp\n  config:\n    hidden:\n      - 24\n",
-                         f"  builder: torch\n  config:\n    module: {SOURCE}:ResidualNet\n").replace(
+                         f"  builder: torch\n  config:\n    file: {SOURCE}\n    class: ResidualNet\n").replace(
         "  - model_building", "  - torch_mapping").replace("  features: 12", "  features: 8")
     (tmp_path / "spec.yaml").write_text(text)
     result = subprocess.run([sys.executable, "-m", "runner.cli", str(tmp_path / "spec.yaml"), "--check"],
@@ -79,3 +80,15 @@ def test_check_reports_unrepresentable_modules_before_running(tmp_path):
     line = inspect.getsourcelines(ResidualNet.forward)[1] + 2
     assert "ResidualNet cannot be mapped to the chip" in result.stderr
     assert f"torch_models.py:{line}: node 'sigmoid' (call_function sigmoid)" in result.stderr
+
+
+def test_sys_exit_in_forward_is_unrepresentable_with_its_line():
+    with pytest.raises(Unrepresentable) as info:
+        convert(ExitingNet(), (4,), SOURCE)
+    line = inspect.getsourcelines(ExitingNet.forward)[1] + 3
+    assert f"sys.exit('done') (at {SOURCE}:{line}); forward() must return its output" in info.value.problems[0]
+
+
+def test_an_interrupt_in_forward_is_not_swallowed():
+    with pytest.raises(KeyboardInterrupt):
+        convert(ExitingNet(interrupt=True), (4,), SOURCE)

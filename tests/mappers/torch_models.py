@@ -1,5 +1,7 @@
 """Small user-style torch modules for the conversion tests (plain torch, as users write them)."""
 
+import sys
+
 import einops
 import torch
 from torch import nn
@@ -80,3 +82,16 @@ class ResidualPoolNet(nn.Module):
         h = torch.relu(self.stem(x))
         h = torch.relu(h + torch.relu(self.body(h)))
         return self.fc(torch.flatten(self.pool(h), 1))
+
+
+class ExitingNet(nn.Module):
+    """Ends the process from forward(), or interrupts it (`interrupt`), as a traced call would."""
+
+    def __init__(self, interrupt: bool = False):
+        super().__init__()
+        self.fc, self.interrupt = nn.Linear(4, 2), interrupt
+
+    def forward(self, x):
+        if self.interrupt:
+            raise KeyboardInterrupt
+        sys.exit("done")
