@@ -25,7 +25,7 @@ BATCH = 1000
 def run_directory(spec_name: str) -> RunDirectory:
     runs = Path(os.environ.get("RUNNER_RUNS", ROOT / "runs"))
     try:
-        return RunDirectory(runs / spec_name)
+        return RunDirectory(runs / spec_name, spec=ROOT / "spec" / f"{spec_name}.yaml")
     except UserError:
         pytest.fail(f"no run directory {runs / spec_name}: make it with `runner spec/{spec_name}.yaml` "
                     "from the repository root", pytrace=False)

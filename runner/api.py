@@ -5,6 +5,7 @@ from pathlib import Path
 from runner.data import load_data
 from runner.engine.console import Console
 from runner.engine.pipeline import Pipeline
+from runner.models import build_for_spec
 from runner.spec import load_spec
 from runner.steps import STEPS
 
@@ -19,8 +20,11 @@ def data_for(spec):
                      test=section.get("test"), **options)
 
 
-def open_pipeline(spec_path: str, *, workdir: str | None = None, quiet: bool = False) -> Pipeline:
-    """Load and check `spec_path`; the pipeline runs in `workdir` or the spec's own run directory."""
+def open_pipeline(spec_path: str, *, workdir: str | None = None, quiet: bool = False,
+                  validate: bool = True) -> Pipeline:
+    """Load and check `spec_path` (with `validate`, also each step's checks, which may import the spec's
+    torch module); the pipeline runs in `workdir` or the spec's own run directory."""
     spec = load_spec(spec_path)
-    return Pipeline(spec, STEPS, run_dir=Path(workdir) if workdir else None, console=Console(quiet),
-                    load_data=data_for)
+    return Pipeline(spec, STEPS, rebuild=lambda recipe: build_for_spec(spec, recipe),
+                    run_dir=Path(workdir) if workdir else None, console=Console(quiet), load_data=data_for,
+                    validate=validate)

@@ -20,11 +20,29 @@ def parse_args(argv):
                         help="write the deployed chip for other tools: `json DIR` (mapping.json + mapping.npz) or "
                              "`nir FILE` (NIR graph; rate-coded chips)")
     parser.add_argument("--workdir", metavar="DIR", help="the run directory (default: the spec's workdir)")
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("RUNNER_THREADS", "2")),
-                        help="CPU threads for torch and the simulator (default 2, or $RUNNER_THREADS)")
+    parser.add_argument("--threads", type=int, help="CPU threads for torch and the simulator (default 2, or "
+                        "$RUNNER_THREADS; at most the CPUs this process may use)")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser.parse_args(argv)
+
+
+def thread_count(given: int | None) -> int:
+    """`--threads`, else $RUNNER_THREADS, else 2; capped, with a note, at the CPUs this process may use."""
+    from runner.errors import UserError
+    if given is None:
+        text = os.environ.get("RUNNER_THREADS", "2")
+        try:
+            given = int(text)
+        except ValueError:
+            raise UserError(f"RUNNER_THREADS={text!r}: expected a whole number of threads >= 1; "
+                            "unset it or set e.g. RUNNER_THREADS=2") from None
+    if given < 1:
+        raise UserError(f"--threads {given}: must be at least 1")
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if given > cpus:
+        print(f"note: {given} threads asked for, {cpus} CPUs available: using {cpus}", file=sys.stderr)
+    return min(given, cpus)
 
 
 def set_threads(threads: int) -> None:
@@ -37,9 +55,6 @@ def set_threads(threads: int) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.threads < 1:
-        print("error: --threads must be at least 1", file=sys.stderr)
-        return 2
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from runner.errors import UserError
     interrupts = []
@@ -82,34 +97,36 @@ def execute(args) -> int:
     from runner.api import open_pipeline
     from runner.errors import UserError
     from runner.summary import print_status, print_summary
-    pipeline = open_pipeline(args.spec, workdir=args.workdir, quiet=args.quiet)
+    threads = thread_count(args.threads)
+    reads_only = args.list or args.report or args.export
+    pipeline = open_pipeline(args.spec, workdir=args.workdir, quiet=args.quiet, validate=not reads_only)
     if args.check:
         print(f"{args.spec}: spec is sound ({len(pipeline.chain)} steps)")
         if not any(entry.type == "architecture_search" for entry in pipeline.spec.steps):
-            from runner.api import data_for
             from runner.check import chip_fit
-            print(f"{args.spec}: {chip_fit(pipeline.spec, data_for(pipeline.spec))}")
+            print(f"{args.spec}: {chip_fit(pipeline.spec)}")  # from the spec alone: no data loaded or fetched
         return 0
     if args.list:
         print_status(pipeline.status())
         return 0
     from runner.report_md import write_report
+    from runner.run_directory import RunDirectory
     if args.export:
         from runner.export import export_mapping
         from runner.nir_export import export_nir
         kind, target = args.export
         if kind not in ("json", "nir"):
             raise UserError(f"--export {kind}: unknown format; available: json (DIR), nir (FILE)")
-        written = export_mapping(pipeline.run_dir, target) if kind == "json" else \
-            export_nir(pipeline.run_dir, pipeline.spec.spiking, target)
+        run = RunDirectory(pipeline.run_dir, spec=args.spec)
+        written = export_mapping(run, target) if kind == "json" else export_nir(run, pipeline.spec.spiking, target)
         print(f"wrote {written}")
         return 0
     if args.report:
-        print(f"wrote {write_report(pipeline.run_dir)}")
+        print(f"wrote {write_report(RunDirectory(pipeline.run_dir, spec=args.spec))}")
         return 0
-    set_threads(args.threads)
+    set_threads(threads)
     report = pipeline.run(from_step=args.from_step, until=args.until)
-    write_report(pipeline.run_dir)
+    write_report(RunDirectory(pipeline.run_dir, spec=args.spec))
     if not args.quiet:
         print_summary(report, pipeline.run_dir)
     return 0

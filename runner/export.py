@@ -8,11 +8,12 @@ import numpy as np
 
 from runner.engine.codecs import ir_arrays
 from runner.errors import UserError
-from runner.run_directory import RunDirectory
 
-def export_mapping(run_dir, target) -> Path:
-    """Write `mapping.json` and `mapping.npz` into folder `target`; returns the JSON's path."""
-    mapping = RunDirectory(run_dir).latest("hard_mapping")
+
+def export_mapping(run, target) -> Path:
+    """Write the hard-core mapping of RunDirectory `run` as `mapping.json` and `mapping.npz` into folder
+    `target`; returns the JSON's path."""
+    mapping = run.latest("hard_mapping")
     header, arrays = ir_arrays(mapping.ir)
     cores = []
     offsets = {"weights": 0, "thresholds": 0, "sources": 0}

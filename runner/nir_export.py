@@ -119,13 +119,12 @@ def nir_graph(mapping, spiking):
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata=metadata, type_check=True)
 
 
-def export_nir(run_dir, spiking, target) -> Path:
-    """Write the run's chip, simulated with `spiking` settings, as a NIR file at `target` (atomically)."""
+def export_nir(run, spiking, target) -> Path:
+    """Write the chip of RunDirectory `run`, simulated with `spiking` settings, as a NIR file at `target`
+    (atomically)."""
     import nir
 
-    from runner.run_directory import RunDirectory
-
-    graph = nir_graph(RunDirectory(run_dir).latest("hard_mapping"), spiking)
+    graph = nir_graph(run.latest("hard_mapping"), spiking)
     target = Path(target)
     partial = target.with_name(f".{target.name}.partial")
     try:

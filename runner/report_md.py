@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from runner.run_directory import RunDirectory
+from runner.engine.atomic import save_figure, write_atomic
 
 
 def _plots():
@@ -23,7 +23,7 @@ def metric_plot(steps: list[dict], path: Path) -> None:
     axes.set_ylabel("metric (accuracy)")
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path)
+    save_figure(figure, path)
     plt.close(figure)
 
 
@@ -48,7 +48,7 @@ def utilization_heatmap(axons: np.ndarray, neurons: np.ndarray, path: Path) -> N
         pane.set_title(f"{title} per hard core", fontsize=9)
         pane.set_xticks([]), pane.set_yticks([])
     figure.colorbar(image, ax=panes, fraction=0.03)
-    figure.savefig(path)
+    save_figure(figure, path)
     plt.close(figure)
 
 
@@ -56,20 +56,16 @@ def _metric(value) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
-def write_report(run_dir) -> Path:
-    """Write report.md and its plots into `run_dir` from report.json and the checkpoints."""
-    run = RunDirectory(run_dir)
-    report, out = run.report, Path(run_dir)
+def write_report(run) -> Path:
+    """Write report.md and its plots into RunDirectory `run` from report.json and the checkpoints."""
+    report, out = run.report, run.path
     lines = [f"# {report['spec']}", "", "| step | status | metric | seconds | reused |", "| --- | --- | --- | --- | --- |"]
     lines += [f"| {s['name']} | {s['status']} | {_metric(s['metric'])} | {s['seconds']:.1f} | "
               f"{'yes' if s['reused'] else 'no'} |" for s in report["steps"]]
     metric_plot(report["steps"], out / "metrics.png")
     lines += ["", "![metric after every step](metrics.png)", ""]
-    try:
+    if run.written("hard_mapping"):
         mapping = run.latest("hard_mapping")
-    except Exception:
-        mapping = None
-    if mapping is not None:
         axons, neurons = utilization(mapping)
         utilization_heatmap(axons, neurons, out / "utilization.png")
         lines += ["## Mapping", "",
@@ -83,7 +79,7 @@ def write_report(run_dir) -> Path:
         lines += ["## Simulation", "", "| figure | value |", "| --- | --- |"]
         lines += [f"| {k} | {v} |" for k, v in simulation.items() if not isinstance(v, dict)]
         lines += layer_table(simulation)
-    (out / "report.md").write_text("\n".join(lines) + "\n")
+    write_atomic(out / "report.md", ("\n".join(lines) + "\n").encode())
     return out / "report.md"
 
 

@@ -1,40 +1,105 @@
-"""A run directory, read back: its report, its checkpointed artifacts, its chip (for scripts)."""
+"""A run directory, read back: its report, its checkpointed artifacts, its chip (for scripts).
+
+Every artifact is checked as the pipeline checks it (manifest shape, sha256) before it is read; opened
+with its spec, stale checkpoints are refused too and models are rebuilt by the spec's own builder.
+"""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 
 import simulator
 from mappers.hardware.lowering import chip_program
-from runner.engine.store import CheckpointStore
+from runner.engine.store import CheckpointStore, CorruptCheckpoint
 from runner.errors import UserError
+from runner.models import build_for_spec, build_without_spec
+
+STEP_NAME = re.compile(r"[A-Za-z0-9_]+")
+
+
+def _row_ok(row) -> bool:
+    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+    return (isinstance(row, dict) and isinstance(row.get("name"), str) and bool(STEP_NAME.fullmatch(row["name"]))
+            and isinstance(row.get("status"), str) and (row.get("metric") is None or number(row["metric"]))
+            and number(row.get("seconds")) and isinstance(row.get("reused"), bool))
+
+
+def _report(path: Path) -> dict:
+    try:
+        report = json.loads((path / "report.json").read_text())
+    except (OSError, ValueError) as error:
+        raise UserError(f"{path}: not a run directory (no readable report.json); run the spec first") from error
+    rows = report.get("steps") if isinstance(report, dict) else None
+    if not isinstance(rows, list) or not all(_row_ok(row) for row in rows):
+        raise UserError(f"{path}/report.json is not a run report (its steps are not rows of name, status, metric, "
+                        "seconds, reused); rerun the spec to rewrite it")
+    return report
 
 
 class RunDirectory:
-    """The checkpoints of a finished (or partial) run, newest version of each artifact first."""
+    """The checkpoints of a finished (or partial) run, newest version of each artifact first.
 
-    def __init__(self, path):
+    `spec` (a spec file's path) is the spec the run was made from; without it, models of a torch module
+    cannot be rebuilt and staleness is not checked."""
+
+    def __init__(self, path, spec=None):
         self.path = Path(path)
-        self.store = CheckpointStore(self.path)
+        self.report = _report(self.path)
+        self.spec, self.fingerprints, self._writes = None, None, {}
+        rebuild = build_without_spec
+        if spec is not None:
+            from runner.api import open_pipeline
+            pipeline = open_pipeline(str(spec), workdir=str(self.path), quiet=True, validate=False)
+            self.spec, self.fingerprints = pipeline.spec, pipeline.fingerprints
+            self._writes = {name: step.writes() for name, step in pipeline.chain}
+            rebuild = lambda recipe: build_for_spec(pipeline.spec, recipe)
+        self.store = CheckpointStore(self.path, rebuild)
+
+    def _may_write(self, step: str, key: str) -> bool:
+        if step in self._writes:
+            return key in self._writes[step]
         try:
-            self.report = json.loads((self.path / "report.json").read_text())
-        except (OSError, ValueError) as error:
-            raise UserError(f"{self.path}: not a run directory (no readable report.json); run the spec first") from error
+            return key in json.loads((self.store.folder(step) / "manifest.json").read_text())["artifacts"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return True  # an unreadable manifest may be the writer: inspect says what is wrong with it
+
+    def written(self, key: str) -> bool:
+        """Whether a done step may have written artifact `key` (its checkpoint is checked by `latest`)."""
+        return any(row["status"] == "done" and self._may_write(row["name"], key) for row in self.report["steps"])
 
     def latest(self, key: str):
-        """The last version of artifact `key` that a done step wrote."""
-        for step in reversed(self.report["steps"]):
-            manifest_path = self.store.folder(step["name"]) / "manifest.json"
-            if step["status"] == "done" and manifest_path.is_file():
-                manifest = json.loads(manifest_path.read_text())
-                if key in manifest.get("artifacts", {}):
-                    return self.store.load(step["name"], key, manifest)
+        """The last version of artifact `key` that a done step wrote; exit 2 naming the step when its
+        checkpoint is missing, stale or corrupt."""
+        for row in reversed(self.report["steps"]):
+            name = row["name"]
+            if row.get("status") != "done" or (self.fingerprints is not None and name not in self.fingerprints):
+                continue
+            if not self._may_write(name, key):
+                continue
+            checkpoint = self.store.inspect(name, self.fingerprints[name] if self.fingerprints else None,
+                                            self._writes.get(name))
+            if checkpoint.status == "done" and key in checkpoint.manifest["artifacts"]:
+                try:
+                    return self.store.load(name, key, checkpoint.manifest)
+                except CorruptCheckpoint as error:
+                    raise self._rerun(name, f"is corrupt: {error.detail}") from error
+            if checkpoint.status != "done":
+                why = {"missing": "is missing", "stale": "is stale (the spec changed since it was written)"}
+                raise self._rerun(name, why.get(checkpoint.status, f"is corrupt: {checkpoint.detail}"))
         raise UserError(f"{self.path}: no step has written '{key}' yet")
+
+    def _rerun(self, step: str, why: str) -> UserError:
+        spec = self.spec.path if self.spec else "SPEC"
+        return UserError(f"{self.path}: the checkpoint of step '{step}' {why}; rerun `runner {spec}` "
+                         f"(with --workdir {self.path} if that is not the spec's own) to rebuild it")
 
     def chip(self, mode: str | None = None, steps: int | None = None):
         """The chip program of the hard-core mapping, in the run's spiking mode unless told otherwise."""
-        simulation = self.report.get("simulation", {})
+        simulation = self.report.get("simulation") or {}
+        if self.spec is not None:
+            simulation = {"mode": self.spec.spiking.mode, "steps": self.spec.spiking.steps}
         mode, steps = mode or simulation.get("mode"), steps or simulation.get("steps")
         if mode is None:
             raise UserError(f"{self.path}: the run has not simulated yet; name the mode and steps")

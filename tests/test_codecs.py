@@ -6,12 +6,13 @@ import torch
 from mappers.graph.scales import compute_per_source_scales
 from mappers.ir.soft_mapping import CoreBudget, map_soft_cores
 from mappers.zoo import Recipe, build_model
-from runner.engine.codecs import codec_for
+from runner.engine.codecs import codec_kind, make_codecs
+from runner.models import build_without_spec
 from tests.mappers.test_hybrid import skip_graph
 
 
 def roundtrip(value, tmp_path):
-    codec = codec_for(value)
+    codec = make_codecs(build_without_spec)[codec_kind(value)]
     files = codec.save(value, tmp_path, "artifact")
     assert files and all((tmp_path / f).is_file() for f in files)
     return codec.load(tmp_path, "artifact")

@@ -1,4 +1,5 @@
-"""One codec per artifact type: JSON values, models, IR graphs, hard-core mappings. No pickle."""
+"""One codec per artifact type: JSON values, models, IR graphs, hard-core mappings. No pickle, and no
+code chosen by a stored file: a model's structure is rebuilt by the caller's `rebuild(recipe)`."""
 
 import io
 import json
@@ -10,7 +11,6 @@ import torch
 from mappers.graph.representation import MapperGraph
 from mappers.hardware.mapping import HardCoreMapping
 from mappers.ir.graph import ComputeOp, IRGraph, NeuralCore
-from mappers.zoo import Recipe, build_model
 
 
 def _write_json(path: Path, value) -> None:
@@ -33,18 +33,35 @@ class JsonCodec:
 
     kind = "json"
 
+    def files(self, key: str) -> list[str]:
+        return [f"{key}.json"]
+
     def save(self, value, folder: Path, key: str) -> list[str]:
         _write_json(folder / f"{key}.json", value)
-        return [f"{key}.json"]
+        return self.files(key)
 
     def load(self, folder: Path, key: str):
         return json.loads((folder / f"{key}.json").read_text())
 
 
-class ModelCodec:
+class PairCodec:
+    """Codecs that write `key.json` (structure) and `key.npz` (numbers)."""
+
+    def files(self, key: str) -> list[str]:
+        return [f"{key}.json", f"{key}.npz"]
+
+
+RECIPE_FIELDS = {"builder": str, "config": dict, "input_shape": list, "n_classes": int, "without_norm": list,
+                 "float64": bool}
+
+
+class ModelCodec(PairCodec):
     """A mapper graph: its recipe and structure as JSON, its tensors as .npz."""
 
     kind = "model"
+
+    def __init__(self, rebuild):
+        self.rebuild = rebuild
 
     def save(self, graph: MapperGraph, folder: Path, key: str) -> list[str]:
         r = graph.recipe
@@ -54,12 +71,14 @@ class ModelCodec:
                   "float64": next(graph.parameters()).dtype == torch.float64}
         _write_json(folder / f"{key}.json", header)
         _write_npz(folder / f"{key}.npz", {k: v.detach().numpy() for k, v in graph.state_dict().items()})
-        return [f"{key}.json", f"{key}.npz"]
+        return self.files(key)
 
     def load(self, folder: Path, key: str) -> MapperGraph:
         header = json.loads((folder / f"{key}.json").read_text())
-        recipe = Recipe(header["builder"], header["config"], tuple(header["input_shape"]), header["n_classes"])
-        graph = build_model(recipe)
+        wrong = [f for f, kind in RECIPE_FIELDS.items() if not isinstance(header.get(f), kind)]
+        if wrong:
+            raise ValueError(f"{key}.json lacks a valid {', '.join(wrong)}")
+        graph = self.rebuild({k: header[k] for k in ("builder", "config", "input_shape", "n_classes")})
         for name, p in graph.perceptrons():
             if name in header["without_norm"]:
                 p.norm = None
@@ -120,7 +139,7 @@ def ir_from_arrays(header: dict, arrays: dict[str, np.ndarray]) -> IRGraph:
     return ir
 
 
-class IRCodec:
+class IRCodec(PairCodec):
     """An IR graph: layer names and shapes as JSON, weights, thresholds and sources as .npz."""
 
     kind = "ir"
@@ -129,7 +148,7 @@ class IRCodec:
         header, arrays = ir_arrays(ir)
         _write_json(folder / f"{key}.json", header)
         _write_npz(folder / f"{key}.npz", arrays)
-        return [f"{key}.json", f"{key}.npz"]
+        return self.files(key)
 
     def load(self, folder: Path, key: str) -> IRGraph:
         header = json.loads((folder / f"{key}.json").read_text())
@@ -139,7 +158,7 @@ class IRCodec:
 PLACEMENT = ("core_types", "hard_core", "axon_offset", "neuron_offset", "core_type")
 
 
-class HardMappingCodec:
+class HardMappingCodec(PairCodec):
     """A hard-core mapping: its IR plus the placement arrays."""
 
     kind = "hard_mapping"
@@ -150,7 +169,7 @@ class HardMappingCodec:
         arrays.update({name: getattr(mapping, name) for name in PLACEMENT})
         _write_json(folder / f"{key}.json", header)
         _write_npz(folder / f"{key}.npz", arrays)
-        return [f"{key}.json", f"{key}.npz"]
+        return self.files(key)
 
     def load(self, folder: Path, key: str) -> HardCoreMapping:
         header = json.loads((folder / f"{key}.json").read_text())
@@ -159,17 +178,15 @@ class HardMappingCodec:
         return HardCoreMapping(ir_from_arrays(header, arrays), lower_bound=header["lower_bound"], **placement)
 
 
-CODECS = {c.kind: c for c in (JsonCodec(), ModelCodec(), IRCodec(), HardMappingCodec())}
+def make_codecs(rebuild) -> dict:
+    """Every codec by kind; models are rebuilt with `rebuild(recipe)`."""
+    return {c.kind: c for c in (JsonCodec(), ModelCodec(rebuild), IRCodec(), HardMappingCodec())}
 
 
-def codec_for(value):
-    """The codec that stores `value`, chosen by its type."""
-    if isinstance(value, MapperGraph):
-        return CODECS["model"]
-    if isinstance(value, HardCoreMapping):
-        return CODECS["hard_mapping"]
-    if isinstance(value, IRGraph):
-        return CODECS["ir"]
-    if isinstance(value, (dict, list, int, float, str)):
-        return CODECS["json"]
+def codec_kind(value) -> str:
+    """The kind of codec that stores `value`, chosen by its type."""
+    for kind, types in (("model", MapperGraph), ("hard_mapping", HardCoreMapping), ("ir", IRGraph),
+                        ("json", (dict, list, int, float, str))):
+        if isinstance(value, types):
+            return kind
     raise TypeError(f"no codec stores a {type(value).__name__}")

@@ -1,6 +1,5 @@
 """The pipeline: resolve the spec into steps, reuse valid checkpoints, run the rest, report."""
 
-import json
 import time
 from pathlib import Path
 
@@ -10,28 +9,30 @@ from runner.engine.contracts import contract_errors, mode_errors, resolve_writer
 from runner.engine.fingerprint import fingerprint
 from runner.engine.lock import run_lock
 from runner.engine.report import Report, previous_statuses
-from runner.engine.store import CheckpointStore
+from runner.engine.run_dir import claim
+from runner.engine.store import CheckpointStore, CorruptCheckpoint
 from runner.errors import UserError
 
 
 class StepFailed(UserError):
-    """A step ran but failed (exit status 1); earlier checkpoints stay."""
+    """A step ran but failed (exit status 1, or 2 when its input was bad); earlier checkpoints stay."""
 
-    def __init__(self, message: str):
-        super().__init__(message, exit_code=1)
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message, exit_code=exit_code)
 
 
 class Pipeline:
     """The steps of one spec, their fingerprints and their checkpoints in `run_dir`."""
 
-    def __init__(self, spec, registry: dict, *, run_dir: Path | None = None, console: Console | None = None,
-                 load_data=None):
+    def __init__(self, spec, registry: dict, *, rebuild, run_dir: Path | None = None, console: Console | None = None,
+                 load_data=None, validate: bool = True):
         self.spec = spec
         self.entries = list(spec.steps)
         self.chain = [(e.name, registry[e.type]) for e in self.entries]
-        self._check_contracts()
+        self._check_contracts(validate)
         self.run_dir = Path(run_dir or spec.workdir)
-        self.store = CheckpointStore(self.run_dir)
+        self.run_dir_origin = "--workdir" if run_dir else f"the name/workdir of {spec.path}"
+        self.store = CheckpointStore(self.run_dir, rebuild)
         self.console = console or Console()
         self.writers = resolve_writers(self.chain)
         self.fingerprints = self._fingerprints()
@@ -40,11 +41,13 @@ class Pipeline:
         self._values: dict[tuple[str, str], object] = {}
         self._manifests: dict[str, dict] = {}
 
-    def _check_contracts(self) -> None:
+    def _check_contracts(self, validate: bool) -> None:
+        """The chain's contracts; with `validate`, also each step's own checks (which may import the user's module)."""
         from runner.spec import spec_error
         errors = contract_errors(self.chain) + mode_errors(self.chain, self.spec.spiking.mode)
-        errors = sorted(errors + [(i, problem) for i, (_, step) in enumerate(self.chain)
-                                  for problem in step.validate(self.spec)])
+        if validate:
+            errors += [(i, problem) for i, (_, step) in enumerate(self.chain) for problem in step.validate(self.spec)]
+        errors.sort()
         if errors:
             lines = [spec_error(self.spec.path, self.entries[i].line, f"steps.{self.entries[i].name}", message)
                      for i, message in errors]
@@ -69,8 +72,8 @@ class Pipeline:
         """One row per step: name, status (done/stale/failed/pending), metric, seconds."""
         failed = previous_statuses(self.run_dir / "report.json")
         rows = []
-        for name, _ in self.chain:
-            checkpoint = self.store.inspect(name, self.fingerprints[name])
+        for name, step in self.chain:
+            checkpoint = self.store.inspect(name, self.fingerprints[name], step.writes())
             manifest = checkpoint.manifest or {}
             if checkpoint.status == "done":
                 status = "done"
@@ -88,41 +91,47 @@ class Pipeline:
         """Run the pipeline; returns the report. Reuses valid checkpoints before `from_step`."""
         start = self.index(from_step, "--from") if from_step else None
         stop = self.index(until, "--until") if until else len(self.chain) - 1
-        checkpoints = [self.store.inspect(name, self.fingerprints[name]) for name, _ in self.chain]
+        claim(self.run_dir, self.spec.name, self.run_dir_origin)
+        checkpoints = [self.store.inspect(name, self.fingerprints[name], step.writes()) for name, step in self.chain]
         if start is not None:
             for (name, _), checkpoint in zip(self.chain[:start], checkpoints):
                 if checkpoint.status != "done":
                     raise UserError(f"--from {from_step}: the checkpoint of the earlier step '{name}' is "
                                     f"{checkpoint.status} in {self.run_dir}; run without --from to rebuild it")
-        try:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise UserError(f"cannot create the run directory {self.run_dir}: {error.strerror}") from error
         with run_lock(self.run_dir):
-            self._refuse_other_spec()
             return self._run_steps(start, stop, checkpoints)
 
-    def _refuse_other_spec(self) -> None:
-        """A run directory belongs to one spec name: never mix or overwrite another spec's checkpoints."""
+    def _reads(self, stop) -> set[tuple[str, str]]:
+        """(writer, key) of every artifact that a step up to `stop` reads."""
+        return {(writer, key) for i in range(stop + 1) for key, writer in self.writers[i].items()}
+
+    def _loads(self, name: str, reads: set, from_step: str | None) -> bool:
+        """Load what later steps read of a reusable checkpoint; False (logged) when it does not load."""
         try:
-            owner = json.loads((self.run_dir / "report.json").read_text()).get("spec")
-        except (OSError, ValueError, AttributeError):
-            return
-        if owner not in (None, self.spec.name):
-            raise UserError(f"{self.run_dir} holds the checkpoints of spec '{owner}', not '{self.spec.name}'; "
-                            "give this run its own --workdir (nothing was changed)")
+            for writer, key in reads:
+                if writer == name:
+                    self._value(name, key)
+            return True
+        except CorruptCheckpoint as error:
+            if from_step is not None:
+                raise UserError(f"--from {from_step}: {error}; run without --from to rebuild it") from error
+            self.console.log(f"[{name}] {error.detail}: re-running")
+            return False
 
     def _run_steps(self, start, stop, checkpoints) -> dict:
         self.console.log_path = self.run_dir / "run.log"
         self.store.discard_staging()
         report = Report(self.run_dir / "report.json", self.spec.name)
-        previous_metric = None
+        previous_metric, reads = None, self._reads(stop)
+        from_step = self.chain[start][0] if start is not None else None
         for i in range(stop + 1):
             name = self.chain[i][0]
             reuse = checkpoints[i].status == "done" and (start is None or i < start)
             if reuse:
+                self._manifests[name] = checkpoints[i].manifest
+                reuse = self._loads(name, reads, from_step)
+            if reuse:
                 manifest = checkpoints[i].manifest
-                self._manifests[name] = manifest
                 self.console.log(f"[{name}] reused checkpoint (metric {_fmt(manifest.get('metric'))})")
                 metric, seconds = manifest.get("metric"), manifest.get("seconds", 0.0)
                 if manifest.get("figures"):
@@ -148,7 +157,7 @@ class Pipeline:
             result = step().run(ctx)
         except UserError as error:
             self._fail(report, name, time.perf_counter() - began)
-            raise StepFailed(f"step '{name}' failed: {error.message}") from error
+            raise StepFailed(f"step '{name}' failed: {error.message}", error.exit_code) from error
         seconds = time.perf_counter() - began
         missing = set(step.writes()) - set(ctx.outputs)
         if missing:

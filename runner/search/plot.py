@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from runner.engine.atomic import save_figure
+
 
 def plot_front(candidates, chosen, path: Path) -> None:
     import matplotlib
@@ -23,5 +25,5 @@ def plot_front(candidates, chosen, path: Path) -> None:
     axes.legend(fontsize=8)
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path)
+    save_figure(figure, path)
     plt.close(figure)

@@ -5,6 +5,7 @@ is wrong) and appends `(line, path, message)` to `errors` instead of stopping.
 """
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -62,6 +63,9 @@ class Number(Field):
             value = int(text) if self.integer else float(text)
         except ValueError:
             errors.append((node.line, path, f"expected {self.expected}, got '{text}'"))
+            return None
+        if not math.isfinite(value):
+            errors.append((node.line, path, f"'{text}' is not a finite number: expected {self.expected}"))
             return None
         too_low = self.min is not None and (value <= self.min if self.min_exclusive else value < self.min)
         if too_low or (self.max is not None and value > self.max):

@@ -2,8 +2,9 @@
 
 import torch
 
-from mappers.zoo import Recipe, build_model
 from runner.engine.step import PipelineStep, StepResult
+from runner.errors import UserError
+from runner.models import ForeignRecipe, build_for_spec
 
 INPUT_LEVELS = {"ttfs": lambda steps: 0, "ttfs_quantized": lambda steps: steps, "rate": lambda steps: steps}
 
@@ -20,13 +21,17 @@ class ModelBuildingStep(PipelineStep):
             return ["a `builder: torch` model is converted by the torch_mapping step: list it instead"]
         return []
 
-    def build(self, ctx, recipe: Recipe):
-        return build_model(recipe)
+    def build(self, ctx, recipe: dict):
+        """The untrained model of `recipe`, by the spec's own builder."""
+        try:
+            return build_for_spec(ctx.spec, recipe)
+        except ForeignRecipe as error:
+            raise UserError(f"the recipe checkpoint does not belong to {ctx.spec.path}: {error}; delete "
+                            f"{ctx.run_dir / 'steps'} and rerun") from error
 
     def run(self, ctx) -> StepResult:
-        r = ctx.get("recipe")
         torch.manual_seed(ctx.spec.seed)
-        model = self.build(ctx, Recipe(r["builder"], r["config"], tuple(r["input_shape"]), r["n_classes"]))
+        model = self.build(ctx, ctx.get("recipe"))
         spiking = ctx.spec.spiking
         model.input_node.levels.fill_(INPUT_LEVELS[spiking.mode](spiking.steps))
         ctx.put("model", model.eval())

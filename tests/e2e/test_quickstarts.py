@@ -70,5 +70,5 @@ def test_rate_quickstarts(spec, tmp_path):
     sim = simulate_spec(spec, tmp_path)
     assert sim["agreement"] == 1.0
     assert sim["accuracy"] >= sim["float_accuracy"] - 0.01
-    written = export_nir(tmp_path / "run", load_spec(SPECS / spec).spiking, tmp_path / "chip.nir")
+    written = export_nir(RunDirectory(tmp_path / "run"), load_spec(SPECS / spec).spiking, tmp_path / "chip.nir")
     check_against_program(nir.read(written), RunDirectory(tmp_path / "run").chip())

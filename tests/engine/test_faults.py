@@ -92,7 +92,7 @@ def test_an_unusable_run_directory_is_one_message(small_spec, tmp_path):
     blocker.write_text("not a folder")
     result = subprocess.run(RUNNER + [str(small_spec()), "--workdir", str(blocker / "run")], capture_output=True,
                             text=True)
-    assert result.returncode == 2 and "cannot create the run directory" in result.stderr
+    assert result.returncode == 2 and "cannot create or write the run directory" in result.stderr
     assert "Traceback" not in result.stderr
 
 
