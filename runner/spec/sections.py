@@ -89,7 +89,7 @@ TRAINING = Map({
     "optimizer": (Enum("adam", "sgd"), "adam"),
 })
 TOP = {
-    "name": Str(r"[A-Za-z0-9_.-]+", "letters, digits, '_', '-' or '.'"),
+    "name": Str(r"(?!\.+$)[A-Za-z0-9_.-]+", "letters, digits, '_', '-' or '.' (not only dots)"),
     "seed": (Int(min=0), 0),
     "workdir": (Str(), None),
     "data": DATA, "model": MODEL, "platform": PLATFORM, "spiking": SPIKING, "training": TRAINING,
