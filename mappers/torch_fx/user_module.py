@@ -5,9 +5,9 @@ Only that file is executed, under a private module name; nothing is imported by 
 
 import ast
 import hashlib
-import importlib.util
 import inspect
 import sys
+import types
 from pathlib import Path
 
 import torch
@@ -25,8 +25,9 @@ class UnusableModule(Unrepresentable):
         super().__init__([problem])
 
 
-def class_line(path: Path, name: str) -> int:
-    """The line of the top-level `class name` in the Python file `path`, found without running it."""
+def compiled_class(path: Path, name: str):
+    """The compiled code of the Python file `path` and the line of its top-level `class name`, found without
+    running it."""
     if not path.is_file() or path.suffix != ".py":
         what = ("does not exist" if not path.exists() else "is a folder" if path.is_dir()
                 else "is not a regular file" if not path.is_file() else "is not a Python file (.py)")
@@ -34,7 +35,7 @@ def class_line(path: Path, name: str) -> int:
                              "(relative to the spec's folder, or absolute)")
     try:
         tree = ast.parse(path.read_bytes(), str(path))
-        compile(tree, str(path), "exec")
+        code = compile(tree, str(path), "exec")
     except OSError as error:
         raise UnusableModule(f"{path} cannot be read: {error.strerror}") from error
     except (SyntaxError, ValueError) as error:  # ValueError: null bytes, on older Pythons
@@ -46,18 +47,19 @@ def class_line(path: Path, name: str) -> int:
                        for node in tree.body)
         raise UnusableModule(f"{path} defines no top-level class {name}{f' ({name} is a function)' if function else ''}"
                              f"; the classes it defines: {', '.join(classes) or 'none'}; fix `class:` or `file:`")
-    return classes[name]
+    return code, classes[name]
 
 
 def load_class(path: Path, name: str) -> tuple[type[nn.Module], int]:
-    """Execute the file `path` (and only it) as a private module; its nn.Module subclass `name` and its line."""
-    line = class_line(path, name)
+    """Execute the file `path` (and only it, as parsed) as a private module; its nn.Module subclass `name` and
+    its line."""
+    code, line = compiled_class(path, name)
     module_name = f"_crossbar_user_model_{hashlib.sha1(str(path).encode()).hexdigest()[:16]}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
+    module = types.ModuleType(module_name)
+    module.__file__ = str(path)
     sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        exec(code, module.__dict__)  # the very code parsed above; no bytecode cache is written beside it
     except (Exception, SystemExit) as error:
         del sys.modules[module_name]
         raise UnusableModule(f"{raised_at(error, str(path)) or path}: running {path.name} raised {described(error)};"
