@@ -10,7 +10,10 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The data first: a missing data set with a Debian package is installed (as root or with password-less sudo),
+# otherwise it stops at once with the command to run.
 run: $(STAMP)
+	$(VENV)/bin/python -m runner.data.prepare $(SPEC)
 	$(VENV)/bin/runner $(SPEC)
 
 test: $(STAMP)

@@ -1,17 +1,22 @@
 """Data providers: embedded digits, IDX image sets (MNIST, Fashion-MNIST), synthetic; all in memory."""
 
 from runner.data.embedded import load_digits, load_synthetic
-from runner.data.image_files import load_image_set
+from runner.data.image_files import CLASSES, IMAGE_SIZE, load_image_set
 from runner.data.splits import DataSplits, batches
 
-__all__ = ["DataSplits", "batches", "input_shape", "load_data"]
+__all__ = ["DataSplits", "batches", "data_shape", "input_shape", "load_data"]
 
-IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28)}
+IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist": (1, *IMAGE_SIZE), "fashion_mnist": (1, *IMAGE_SIZE)}
 
 
 def input_shape(provider: str, **options) -> tuple[int, ...]:
     """A provider's per-sample shape, known without loading its data."""
     return IMAGE_SHAPES.get(provider) or (options.get("features", 16),)
+
+
+def data_shape(provider: str, **options) -> tuple[tuple[int, ...], int]:
+    """(input shape, class count) of a data section, known without loading (or downloading) its data."""
+    return input_shape(provider, **options), options.get("classes", 4) if provider == "synthetic" else CLASSES
 
 
 def load_data(provider: str, *, seed: int, validation: int | None = None, test: int | None = None,

@@ -5,6 +5,8 @@ from typing import Iterator
 
 import torch
 
+from runner.errors import UserError
+
 
 @dataclass(frozen=True)
 class DataSplits:
@@ -37,7 +39,10 @@ def split_by_permutation(name: str, x: torch.Tensor, y: torch.Tensor, *, test: i
                          n_classes: int, seed: int) -> DataSplits:
     """A seeded permutation cut into test, validation and the rest for training."""
     if test + validation >= len(x):
-        raise ValueError(f"{name}: {test} test + {validation} validation samples leave none of {len(x)} to train on")
+        asked, verb, fix = ((f"data.validation: {validation} and data.test: {test}", "leave", "their sum") if test
+                            else (f"data.validation: {validation}", "leaves", "it"))
+        raise UserError(f"{asked} {verb} none of the {len(x)} {name} samples to train on; "
+                        f"fix: make {fix} less than {len(x)}")
     order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
     te, va, tr = order[:test], order[test:test + validation], order[test + validation:]
     return DataSplits(name, x[tr], y[tr], x[va], y[va], x[te], y[te], n_classes)

@@ -1,9 +1,6 @@
 """Data providers: embedded digits, synthetic data, IDX files, the search order and the download."""
 
-import gzip
 import hashlib
-import http.server
-import threading
 
 import numpy as np
 import pytest
@@ -12,24 +9,7 @@ import torch
 from runner.data import batches, load_data
 from runner.data import image_files
 from runner.errors import UserError
-
-
-def idx_bytes(array: np.ndarray) -> bytes:
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
-    return header + array.astype(np.uint8).tobytes()
-
-
-def write_image_set(folder, train=30, test=10, compress=False):
-    rng = np.random.default_rng(0)
-    folder.mkdir(parents=True, exist_ok=True)
-    arrays = {"train-images-idx3-ubyte": rng.integers(0, 256, (train, 28, 28)),
-              "train-labels-idx1-ubyte": rng.integers(0, 10, train),
-              "t10k-images-idx3-ubyte": rng.integers(0, 256, (test, 28, 28)),
-              "t10k-labels-idx1-ubyte": rng.integers(0, 10, test)}
-    for name, array in arrays.items():
-        data = idx_bytes(array)
-        (folder / (name + (".gz" if compress else ""))).write_bytes(gzip.compress(data) if compress else data)
-    return arrays
+from tests.data.conftest import idx_bytes, write_image_set
 
 
 def test_digits_split_is_seeded_and_disjoint():
@@ -103,23 +83,6 @@ def test_cache_is_searched_after_system_locations(tmp_path, monkeypatch):
     assert len(load_data("mnist", seed=0, validation=5).train_x) == 35
 
 
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def file_server(tmp_path):
-    """A loopback HTTP server over a folder; stops by itself after the test."""
-    served = tmp_path / "served"
-    served.mkdir()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), lambda *a: Quiet(*a, directory=str(served)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield served, f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-
-
 def test_download_verifies_checksums_and_keeps_the_files(tmp_path, monkeypatch, file_server):
     served, url = file_server
     write_image_set(served, compress=True)
@@ -139,6 +102,6 @@ def test_download_with_a_wrong_checksum_is_refused_and_nothing_kept(tmp_path, mo
     monkeypatch.setitem(image_files.CHECKSUMS, "mnist", {name: "0" * 64 for name in image_files.FILES})
     monkeypatch.setattr(image_files, "SYSTEM_DIRS", {"mnist": ()})
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    with pytest.raises(UserError, match="wrong sha256 checksum; the file was not kept"):
+    with pytest.raises(UserError, match="train-images-idx3-ubyte.gz: wrong sha256 checksum; nothing of it was kept"):
         load_data("mnist", seed=0, download=True, url=url)
-    assert not list((tmp_path / "cache" / "crossbar-runner" / "mnist").iterdir())
+    assert not (tmp_path / "cache" / "crossbar-runner" / "mnist").exists()
