@@ -1,11 +1,25 @@
 """Models are built by the spec's own builder: a stored recipe may carry configuration, never code."""
 
+from pathlib import Path
+
 from mappers.graph.representation import MapperGraph
 from mappers.zoo import Recipe, build_model
 
 
 class ForeignRecipe(ValueError):
     """A stored recipe that names another builder, module file or class than the spec it is read for."""
+
+
+def resolved_config(spec) -> dict:
+    """The spec's builder config; for `builder: torch`, its `file` made absolute against the spec's folder."""
+    config = spec.section("model")["config"]
+    if spec.model.builder == "torch":
+        config["file"] = str((Path(spec.path).parent / config["file"]).resolve())
+    return config
+
+
+def _build(recipe: dict, config: dict) -> MapperGraph:
+    return build_model(Recipe(recipe["builder"], dict(config), tuple(recipe["input_shape"]), recipe["n_classes"]))
 
 
 def build_for_spec(spec, recipe: dict) -> MapperGraph:
@@ -15,14 +29,13 @@ def build_for_spec(spec, recipe: dict) -> MapperGraph:
     if builder != spec.model.builder:
         raise ForeignRecipe(f"it was built by builder '{builder}', the spec says '{spec.model.builder}'")
     if builder == "torch":
-        from runner.steps.torch_mapping import resolved_config
         own = resolved_config(spec)
         if config != own:
             raise ForeignRecipe(f"it names the torch module {config.get('file')}:{config.get('class')} with "
                                 f"{config.get('arguments')}, the spec {own['file']}:{own['class']} with "
                                 f"{own['arguments']}")
         config = own
-    return build_model(Recipe(builder, dict(config), tuple(recipe["input_shape"]), recipe["n_classes"]))
+    return _build(recipe, config)
 
 
 def build_without_spec(recipe: dict) -> MapperGraph:
@@ -30,5 +43,4 @@ def build_without_spec(recipe: dict) -> MapperGraph:
     if recipe["builder"] == "torch":
         raise ForeignRecipe("it was built from a torch module, which only its spec may name: open the run "
                             "directory with its spec (RunDirectory(path, spec=...))")
-    return build_model(Recipe(recipe["builder"], dict(recipe["config"]), tuple(recipe["input_shape"]),
-                              recipe["n_classes"]))
+    return _build(recipe, recipe["config"])

@@ -1,7 +1,7 @@
 """model_configuration: fix the model recipe (builder, config, input shape, classes)."""
 
 from runner.engine.step import PipelineStep, StepResult
-from runner.steps.torch_mapping import resolved_config
+from runner.models import resolved_config
 
 
 class ModelConfigurationStep(PipelineStep):
@@ -10,9 +10,8 @@ class ModelConfigurationStep(PipelineStep):
     sections = ("model", "data")
 
     def run(self, ctx) -> StepResult:
-        model, data = ctx.spec.section("model"), ctx.data
-        config = resolved_config(ctx.spec) if model["builder"] == "torch" else model["config"]
-        ctx.put("recipe", {"builder": model["builder"], "config": config,
+        builder, data = ctx.spec.model.builder, ctx.data
+        ctx.put("recipe", {"builder": builder, "config": resolved_config(ctx.spec),
                            "input_shape": list(data.input_shape), "n_classes": data.n_classes})
-        ctx.log(f"{model['builder']} for inputs {tuple(data.input_shape)} and {data.n_classes} classes")
+        ctx.log(f"{builder} for inputs {tuple(data.input_shape)} and {data.n_classes} classes")
         return StepResult()

@@ -1,19 +1,11 @@
 """torch_mapping: trace the user's torch module into our mapper graph, trained weights carried over."""
 
-from pathlib import Path
-
 from mappers.torch_fx.trace import Unrepresentable
 from mappers.torch_fx.user_module import UnusableModule, build_torch
 from runner.data import input_shape
 from runner.errors import UserError
+from runner.models import resolved_config
 from runner.steps.model_building import ModelBuildingStep
-
-
-def resolved_config(spec) -> dict:
-    """The torch builder's config with its `file` made absolute against the spec's folder."""
-    config = spec.section("model")["config"]
-    config["file"] = str((Path(spec.path).parent / config["file"]).resolve())
-    return config
 
 
 def unrepresentable(spec, error: Unrepresentable) -> str:

@@ -10,7 +10,7 @@ import torch
 from mappers.torch_fx.user_module import UnusableModule, build_torch
 from runner.errors import UserError
 from runner.spec import load_spec
-from runner.steps.torch_mapping import resolved_config
+from runner.models import resolved_config
 from tests.engine.conftest import SMALL
 
 NET = """\

@@ -14,7 +14,7 @@ from mappers.zoo import Recipe, build_model
 from runner.check import platform_budget
 from runner.data import input_shape
 from runner.spec import load_spec
-from runner.steps.torch_mapping import resolved_config
+from runner.models import resolved_config
 
 SPECS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "spec").glob("*.yaml"))
 
@@ -23,7 +23,7 @@ def spec_ir(name: str):
     """(spec, IR) of spec/<name>.yaml with the builder's default weights (nothing is trained)."""
     spec = load_spec(Path(__file__).resolve().parents[2] / "spec" / f"{name}.yaml")
     model, data = spec.section("model"), spec.section("data")
-    config = resolved_config(spec) if model["builder"] == "torch" else model.get("config") or {}
+    config = resolved_config(spec)
     torch.manual_seed(0)
     graph = build_model(Recipe(model["builder"], config, input_shape(**data), data.get("classes", 10))).eval()
     compute_per_source_scales(graph)
