@@ -10,6 +10,7 @@ from mappers.torch_fx.trace import Unrepresentable
 from mappers.zoo import Recipe, build_model
 from runner.data import data_shape
 from runner.errors import UserError
+from runner.models import resolved_config
 
 
 def platform_budget(platform) -> tuple[CoreBudget, np.ndarray]:
@@ -19,15 +20,10 @@ def platform_budget(platform) -> tuple[CoreBudget, np.ndarray]:
     return budget, np.array([(c.axons, c.neurons, c.count) for c in platform.cores], np.int64)
 
 
-def chip_fit(spec, config: dict | None = None) -> str:
+def chip_fit(spec) -> str:
     """One line on the cores the model needs against the chip; UserError (exit 2) when it cannot fit.
     The data's shape comes from the spec: nothing is loaded or downloaded."""
-    model = spec.section("model")
-    if model["builder"] == "torch":
-        from runner.models import resolved_config
-        config = resolved_config(spec)
-    recipe = Recipe(model["builder"], config if config is not None else model["config"],
-                    *data_shape(**spec.section("data")))
+    recipe = Recipe(spec.model.builder, resolved_config(spec), *data_shape(**spec.section("data")))
     budget, types = platform_budget(spec.platform)
     try:
         estimate = estimate_cores(build_model(recipe), budget, types, spec.platform.threshold)
