@@ -1,44 +1,169 @@
-"""One runner per run directory: a lock file holding the owner's pid; a dead owner's lock is taken over."""
+"""One runner per run directory: a lock file naming its owner (pid, host), flock-held for the whole run."""
 
+import errno
+import fcntl
+import json
 import os
-from contextlib import contextmanager
+import secrets
+import socket
+import stat
+import time
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from runner.errors import UserError
 
+ATTEMPTS = 200  # a retry follows a release, a replacement, or a takeover seen before its new record (5 ms)
+
+
+@contextmanager
+def run_lock(run_dir: Path):
+    """Hold `run_dir/.lock` for the duration; refuse while another live runner holds it."""
+    path = Path(run_dir) / ".lock"
+    fd = _acquire(path)
+    try:
+        yield
+    finally:
+        with suppress(OSError):  # a lock file left behind has a dead owner: the next runner takes it over
+            if _same_file(fd, path):
+                path.unlink()  # while still holding the flock, so nobody takes over a file about to vanish
+        os.close(fd)
+
+
+def _acquire(path: Path) -> int:
+    owner = (None, None)
+    for _ in range(ATTEMPTS):
+        fd = _create(path)
+        if fd is not None:
+            return fd
+        fd = _open_existing(path)
+        if fd is None:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = _owner(fd)
+            os.close(fd)
+            if _settled(owner):
+                raise _in_use(path, owner) from None
+            time.sleep(0.005)  # its new owner is still writing its record
+            continue
+        if not _same_file(fd, path):  # released or replaced since we opened it
+            os.close(fd)
+            continue
+        owner = _owner(fd)
+        if not _stale(owner):
+            os.close(fd)
+            raise _in_use(path, owner)
+        return _take_over(fd, path)
+    raise _in_use(path, owner)
+
+
+def _create(path: Path) -> int | None:
+    """A new lock file, flock-held and holding our record from the instant it appears; None if one exists."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    try:
+        fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_NOFOLLOW, 0o644)
+    except OSError as error:
+        raise UserError(f"cannot create a lock file in {path.parent}: {error.strerror}") from error
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, _record())
+        os.link(temporary, path)  # fails if a lock file (or a symlink) is there already
+        return fd
+    except FileExistsError:
+        os.close(fd)
+        return None
+    except OSError as error:
+        os.close(fd)
+        raise UserError(f"cannot create the lock file {path}: {error.strerror}") from error
+    finally:
+        with suppress(OSError):
+            os.unlink(temporary)
+
+
+def _take_over(fd: int, path: Path) -> int:
+    """Nobody held the flock: its owner died. Keep the flock and name ourselves in the record."""
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, _record(), 0)
+    except OSError as error:
+        os.close(fd)
+        raise UserError(f"cannot take over the stale lock file {path}: {error.strerror}") from error
+    return fd
+
+
+def _open_existing(path: Path) -> int | None:
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise UserError(f"{path} is a symbolic link, not a runner's lock file; remove it "
+                            "(its target is left alone)") from error
+        raise UserError(f"cannot open the lock file {path}: {error.strerror}") from error
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise UserError(f"{path} is not a runner's lock file (not a regular file); remove it")
+    return fd
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        there = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    ours = os.fstat(fd)
+    return (there.st_dev, there.st_ino) == (ours.st_dev, ours.st_ino)
+
+
+def _record() -> bytes:
+    return json.dumps({"pid": os.getpid(), "host": socket.gethostname()}).encode()
+
+
+def _owner(fd: int) -> tuple[int | None, str | None]:
+    """(pid, host) from the record; host None for a pid-only file of an earlier version."""
+    try:
+        value = json.loads(os.pread(fd, 4096, 0) or b"null")
+    except ValueError:
+        return None, None
+    if isinstance(value, dict):
+        pid, host = value.get("pid"), value.get("host")
+        return (pid if type(pid) is int else None), (host if isinstance(host, str) else None)
+    return (value if type(value) is int else None), None
+
+
+def _settled(owner) -> bool:
+    """Whether a held lock's record names its live holder (not yet the dead one it is taking over)."""
+    pid, host = owner
+    return pid is not None and (host not in (None, socket.gethostname()) or _alive(pid))
+
+
+def _stale(owner) -> bool:
+    """Whether a lock file nobody flock-holds may be taken over: one of this host, or a pid-only file of an
+    earlier version (which held no flock) whose pid is gone."""
+    pid, host = owner
+    if host is None:
+        return pid is None or pid == os.getpid() or not _alive(pid)
+    return host == socket.gethostname()
+
 
 def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:
         return True
     return True
 
 
-@contextmanager
-def run_lock(run_dir: Path):
-    """Hold `run_dir/.lock` for the duration; refuse while a live process holds it."""
-    path = run_dir / ".lock"
-    for _ in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            break
-        except FileExistsError:
-            try:
-                owner = int(path.read_text().strip() or 0)
-            except (OSError, ValueError):
-                owner = 0
-            if owner and owner != os.getpid() and _alive(owner):
-                raise UserError(f"{run_dir} is in use by another runner (pid {owner}); wait for it to finish, "
-                                "or give this run another --workdir")
-            path.unlink(missing_ok=True)
-    else:
-        raise UserError(f"{run_dir}: could not take the lock file {path}")
-    with os.fdopen(fd, "w") as f:
-        f.write(str(os.getpid()))
-    try:
-        yield
-    finally:
-        path.unlink(missing_ok=True)
+def _in_use(path: Path, owner) -> UserError:
+    pid, host = owner
+    who = f"pid {'?' if pid is None else pid}" + (f" on host {host}" if host else "")
+    hint = "" if host == socket.gethostname() else f"; if that runner is gone, delete {path}"
+    return UserError(f"{path.parent} is in use by another runner ({who}); wait for it to finish, "
+                     f"or give this run another --workdir{hint}")
