@@ -6,6 +6,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from runner.engine.atomic import append_text
+
 
 class LineProgress:
     """Progress as plain lines (logs, pipes, CI): at most one every `interval` seconds, and a last one at close."""
@@ -52,9 +54,7 @@ class Console:
             else:
                 print(message, file=sys.stdout, flush=True)
         if self.log_path is not None:
-            self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.log_path, "a") as f:
-                f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}\n")
+            append_text(self.log_path, f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}\n")
 
     def progress(self, total: int, description: str):
         """Progress over `total` units: a tqdm bar in a terminal, plain lines otherwise, nothing when quiet."""

@@ -5,6 +5,7 @@ marker existed are recognized by their `report.json` or their step manifests.
 """
 
 import json
+import re
 from pathlib import Path
 
 from runner.engine.atomic import write_atomic
@@ -15,8 +16,9 @@ FORMAT = "crossbar-runner run directory"
 WRITTEN_INTO = ("steps", "run.log")
 """Entries the runner writes inside rather than replaces: a link there would lead writes outside."""
 
-LEFT_BY_START = (".lock", "run.log")
-"""All that a run killed at its start left before the marker existed."""
+LEFT_BY_START = re.compile(r"\.lock(\.\d+\.[0-9a-f]+)?|run\.log|\..+\.tmp-\d+")
+"""What a run starting beside us (or killed at its start) may have written before its marker: the lock,
+the log, temporary files."""
 UNKNOWN = object()
 """The owner of a run directory from before the marker whose report does not name its spec."""
 
@@ -41,7 +43,8 @@ def recorded_spec(run_dir: Path):
     report = _read_json(run_dir / "report.json")
     if isinstance(report, dict) and isinstance(report.get("steps"), list) and "spec" in report:
         return report["spec"]
-    if any((run_dir / "steps").glob("*/manifest.json")) or all(e.name in LEFT_BY_START for e in run_dir.iterdir()):
+    if any((run_dir / "steps").glob("*/manifest.json")) or all(LEFT_BY_START.fullmatch(e.name)
+                                                               for e in run_dir.iterdir()):
         return UNKNOWN
     return None
 
