@@ -21,10 +21,10 @@ def data_for(spec):
 
 
 def open_pipeline(spec_path: str, *, workdir: str | None = None, quiet: bool = False,
-                  validate: bool = True) -> Pipeline:
+                  validate: bool = True, threads: int = 2) -> Pipeline:
     """Load and check `spec_path` (with `validate`, also each step's checks, which may import the spec's
-    torch module); the pipeline runs in `workdir` or the spec's own run directory."""
+    torch module); the pipeline runs in `workdir` or the spec's own run directory, training with `threads`."""
     spec = load_spec(spec_path)
     return Pipeline(spec, STEPS, rebuild=lambda recipe: build_for_spec(spec, recipe),
                     run_dir=Path(workdir) if workdir else None, console=Console(quiet), load_data=data_for,
-                    validate=validate)
+                    validate=validate, threads=threads)

@@ -99,7 +99,8 @@ def execute(args) -> int:
     from runner.summary import print_status, print_summary
     threads = thread_count(args.threads)
     reads_only = args.list or args.report or args.export
-    pipeline = open_pipeline(args.spec, workdir=args.workdir, quiet=args.quiet, validate=not reads_only)
+    pipeline = open_pipeline(args.spec, workdir=args.workdir, quiet=args.quiet, validate=not reads_only,
+                             threads=threads)
     if args.check:
         print(f"{args.spec}: spec is sound ({len(pipeline.chain)} steps)")
         if not any(entry.type == "architecture_search" for entry in pipeline.spec.steps):

@@ -1,7 +1,5 @@
 """Models are built by the spec's own builder: a stored recipe may carry configuration, never code."""
 
-from pathlib import Path
-
 from mappers.graph.representation import MapperGraph
 from mappers.zoo import Recipe, build_model
 
@@ -14,7 +12,7 @@ def resolved_config(spec) -> dict:
     """The spec's builder config; for `builder: torch`, its `file` made absolute against the spec's folder."""
     config = spec.section("model")["config"]
     if spec.model.builder == "torch":
-        config["file"] = str((Path(spec.path).parent / config["file"]).resolve())
+        config["file"] = str(spec.resolve(config["file"]).resolve())
     return config
 
 

@@ -51,7 +51,9 @@ class RunDirectory:
         rebuild = build_without_spec
         if spec is not None:
             from runner.api import open_pipeline
-            pipeline = open_pipeline(str(spec), workdir=str(self.path), quiet=True, validate=False)
+            threads = self.report.get("threads", 2)  # what the run trained with: the fingerprints depend on it
+            pipeline = open_pipeline(str(spec), workdir=str(self.path), quiet=True, validate=False,
+                                     threads=threads if isinstance(threads, int) else 2)
             self.spec, self.fingerprints = pipeline.spec, pipeline.fingerprints
             self._writes = {name: step.writes() for name, step in pipeline.chain}
             rebuild = lambda recipe: build_for_spec(pipeline.spec, recipe)

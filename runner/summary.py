@@ -12,8 +12,8 @@ def _num(value, digits: int = 4) -> str:
 
 
 def print_status(rows: list[dict]) -> None:
-    print(_table(["step", "status", "metric", "seconds"],
-                 [[r["name"], r["status"], _num(r["metric"]), _num(r["seconds"], 1)] for r in rows]))
+    print(_table(["step", "status", "metric", "seconds", "why not done"],
+                 [[r["name"], r["status"], _num(r["metric"]), _num(r["seconds"], 1), r["why"]] for r in rows]))
 
 
 def print_summary(report: dict, run_dir) -> None:

@@ -8,6 +8,7 @@ import hashlib
 import inspect
 import sys
 import types
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -50,6 +51,19 @@ def compiled_class(path: Path, name: str):
     return code, classes[name]
 
 
+@contextmanager
+def _beside(folder: Path):
+    """While the user's file runs: its own folder first on the import path (its helper files import), and no
+    bytecode written (a run writes nothing outside its run directory)."""
+    path, bytecode = list(sys.path), sys.dont_write_bytecode
+    sys.path.insert(0, str(folder))
+    sys.dont_write_bytecode = True
+    try:
+        yield
+    finally:
+        sys.path[:], sys.dont_write_bytecode = path, bytecode
+
+
 def load_class(path: Path, name: str) -> tuple[type[nn.Module], int]:
     """Execute the file `path` (and only it, as parsed) as a private module; its nn.Module subclass `name` and
     its line."""
@@ -59,7 +73,8 @@ def load_class(path: Path, name: str) -> tuple[type[nn.Module], int]:
     module.__file__ = str(path)
     sys.modules[module_name] = module
     try:
-        exec(code, module.__dict__)  # the very code parsed above; no bytecode cache is written beside it
+        with _beside(path.parent):
+            exec(code, module.__dict__)  # the very code parsed above
     except (Exception, SystemExit) as error:
         del sys.modules[module_name]
         raise UnusableModule(f"{raised_at(error, str(path)) or path}: running {path.name} raised {described(error)};"

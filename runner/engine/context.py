@@ -1,8 +1,9 @@
-"""What a running step sees: its parameters, the spec, the data, and the shared state."""
+"""What a running step sees: its parameters, the spec keys it declared, the data, and the shared state."""
 
 import copy
 from typing import Callable
 
+from runner.engine.spec_view import SpecView
 from runner.engine.step import PipelineStep
 
 
@@ -11,7 +12,7 @@ class StepContext:
 
     def __init__(self, *, spec, entry, step: type[PipelineStep], inputs: dict[str, Callable],
                  data: Callable, log: Callable, progress: Callable, run_dir):
-        self.spec = spec
+        self.spec = SpecView(spec, entry, step.reads)
         self.run_dir = run_dir
         self.entry = entry
         self.params = entry.params
@@ -24,12 +25,14 @@ class StepContext:
 
     @property
     def data(self):
+        """The data splits (a declared read of `data`)."""
+        self.spec.section("data")
         return self._data()
 
     @property
     def training(self):
-        """Training settings with this step's own overrides applied."""
-        return self.spec.training_for(self.entry)
+        """Training settings with this step's own overrides applied (each field a declared read)."""
+        return self.spec.training()
 
     def get(self, key: str):
         """The latest version of `key`; a private copy when this step updates it."""

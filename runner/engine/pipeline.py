@@ -6,7 +6,8 @@ from pathlib import Path
 from runner.engine.console import Console
 from runner.engine.context import StepContext
 from runner.engine.contracts import contract_errors, mode_errors, resolve_writers
-from runner.engine.fingerprint import fingerprint
+from runner.engine.external import External
+from runner.engine.fingerprint import changes, fingerprint, step_inputs
 from runner.engine.lock import run_lock
 from runner.engine.report import Report, previous_statuses
 from runner.engine.run_dir import claim
@@ -25,7 +26,7 @@ class Pipeline:
     """The steps of one spec, their fingerprints and their checkpoints in `run_dir`."""
 
     def __init__(self, spec, registry: dict, *, rebuild, run_dir: Path | None = None, console: Console | None = None,
-                 load_data=None, validate: bool = True):
+                 load_data=None, validate: bool = True, threads: int = 2):
         self.spec = spec
         self.entries = list(spec.steps)
         self.chain = [(e.name, registry[e.type]) for e in self.entries]
@@ -35,7 +36,9 @@ class Pipeline:
         self.store = CheckpointStore(self.run_dir, rebuild)
         self.console = console or Console()
         self.writers = resolve_writers(self.chain)
-        self.fingerprints = self._fingerprints()
+        self.threads = threads
+        self.inputs = self._inputs(threads)
+        self.fingerprints = {name: fingerprint(inputs) for name, inputs in self.inputs.items()}
         self._load_data = load_data
         self._data = None
         self._values: dict[tuple[str, str], object] = {}
@@ -53,13 +56,21 @@ class Pipeline:
                      for i, message in errors]
             raise UserError("\n".join(lines))
 
-    def _fingerprints(self) -> dict[str, str]:
-        prints: dict[str, str] = {}
+    def _inputs(self, threads: int) -> dict[str, dict]:
+        """Per step, everything its output depends on (known before anything runs)."""
+        external, inputs, prints = External(self.spec), {}, {}
         for entry, (name, step), writers in zip(self.entries, self.chain, self.writers):
-            sections = {s: self.spec.section(s) for s in step.sections}
-            upstream = [prints[w] for w in writers.values()]
-            prints[name] = fingerprint(entry.type, dict(entry.params), sections, self.spec.seed, upstream)
-        return prints
+            upstream = {w: prints[w] for w in sorted(set(writers.values()))}
+            inputs[name] = step_inputs(self.spec, entry, step, code=external.code(step),
+                                       files=external.files(entry, step), threads=threads, upstream=upstream)
+            prints[name] = fingerprint(inputs[name])
+        return inputs
+
+    def why(self, name: str, checkpoint) -> str:
+        """Why the checkpoint of step `name` cannot be reused ('' when it can)."""
+        if checkpoint.status == "stale":
+            return "; ".join(changes(checkpoint.manifest.get("inputs"), self.inputs[name]))
+        return {"corrupt": checkpoint.detail, "missing": "no checkpoint"}.get(checkpoint.status, "")
 
     def index(self, name: str, flag: str) -> int:
         """Position of step `name`, or a clear error naming the steps there are."""
@@ -69,7 +80,7 @@ class Pipeline:
         return names.index(name)
 
     def status(self) -> list[dict]:
-        """One row per step: name, status (done/stale/failed/pending), metric, seconds."""
+        """One row per step: name, status (done/stale/failed/pending), metric, seconds, why it is not done."""
         failed = previous_statuses(self.run_dir / "report.json")
         rows = []
         for name, step in self.chain:
@@ -84,13 +95,16 @@ class Pipeline:
             else:
                 status = "pending"
             rows.append({"name": name, "status": status, "metric": manifest.get("metric"),
-                         "seconds": manifest.get("seconds")})
+                         "seconds": manifest.get("seconds"), "why": self.why(name, checkpoint)})
         return rows
 
     def run(self, from_step: str | None = None, until: str | None = None) -> dict:
         """Run the pipeline; returns the report. Reuses valid checkpoints before `from_step`."""
         start = self.index(from_step, "--from") if from_step else None
         stop = self.index(until, "--until") if until else len(self.chain) - 1
+        if start is not None and stop < start:
+            raise UserError(f"--until {until} comes before --from {from_step} in {self.spec.path}: nothing would "
+                            "run; name a step at or after the --from step")
         claim(self.run_dir, self.spec.name, self.run_dir_origin)
         checkpoints = [self.store.inspect(name, self.fingerprints[name], step.writes()) for name, step in self.chain]
         if start is not None:
@@ -105,45 +119,70 @@ class Pipeline:
         """(writer, key) of every artifact that a step up to `stop` reads."""
         return {(writer, key) for i in range(stop + 1) for key, writer in self.writers[i].items()}
 
-    def _loads(self, name: str, reads: set, from_step: str | None) -> bool:
-        """Load what later steps read of a reusable checkpoint; False (logged) when it does not load."""
+    def _load_problem(self, name: str, reads: set, from_step: str | None) -> str:
+        """Load what later steps read of a reusable checkpoint; why it does not load ('' when it does)."""
         try:
             for writer, key in reads:
                 if writer == name:
                     self._value(name, key)
-            return True
+            return ""
         except CorruptCheckpoint as error:
             if from_step is not None:
                 raise UserError(f"--from {from_step}: {error}; run without --from to rebuild it") from error
-            self.console.log(f"[{name}] {error.detail}: re-running")
-            return False
+            return error.detail
 
     def _run_steps(self, start, stop, checkpoints) -> dict:
         self.console.log_path = self.run_dir / "run.log"
         self.store.discard_staging()
-        report = Report(self.run_dir / "report.json", self.spec.name)
-        previous_metric, reads = None, self._reads(stop)
+        report = Report(self.run_dir / "report.json", self.spec.name, self.threads)
+        previous_metric, reads, ran = None, self._reads(stop), set()
         from_step = self.chain[start][0] if start is not None else None
         for i in range(stop + 1):
-            name = self.chain[i][0]
-            reuse = checkpoints[i].status == "done" and (start is None or i < start)
-            if reuse:
+            name, why = self.chain[i][0], self._why_run(i, checkpoints[i], start, ran)
+            if not why:
                 self._manifests[name] = checkpoints[i].manifest
-                reuse = self._loads(name, reads, from_step)
-            if reuse:
+                why = self._load_problem(name, reads, from_step)
+            if why:
+                self.console.log(f"[{name}] runs: {why}")
+                metric, seconds = self._run_step(i, report, previous_metric)
+                ran.add(name)
+            else:
                 manifest = checkpoints[i].manifest
                 self.console.log(f"[{name}] reused checkpoint (metric {_fmt(manifest.get('metric'))})")
                 metric, seconds = manifest.get("metric"), manifest.get("seconds", 0.0)
-                if manifest.get("figures"):
-                    report.add_figures(self.entries[i].type, manifest["figures"])
-            else:
-                if checkpoints[i].status == "corrupt":
-                    self.console.log(f"[{name}] checkpoint corrupt ({checkpoints[i].detail}): re-running")
-                metric, seconds = self._run_step(i, report, previous_metric)
-            report.add_step(name, "done", metric, seconds, self.fingerprints[name], reuse)
+                self._add_figures(report, i, manifest)
+            report.add_step(name, "done", metric, seconds, self.fingerprints[name], not why)
             if metric is not None:
                 previous_metric = metric
+        self._keep_later(report, stop, checkpoints, ran)
         return report.data
+
+    def _why_run(self, i: int, checkpoint, start, ran: set) -> str:
+        """Why step `i` runs rather than reuse its checkpoint ('' when it is reused)."""
+        again = sorted(set(self.writers[i].values()) & ran)
+        if again:
+            return f"upstream step '{again[0]}' ran again"
+        if start is not None and i >= start:
+            return f"--from {self.chain[start][0]}"
+        return self.why(self.chain[i][0], checkpoint)
+
+    def _keep_later(self, report: Report, stop: int, checkpoints, ran: set) -> None:
+        """After --until, the steps beyond it keep their record: done where nothing they read ran again."""
+        for i in range(stop + 1, len(self.chain)):
+            name, checkpoint = self.chain[i][0], checkpoints[i]
+            if checkpoint.status != "done" or set(self.writers[i].values()) & ran:
+                ran.add(name)  # its dependents are not current either
+                report.add_step(name, "stale" if checkpoint.status != "missing" else "pending", None, 0.0,
+                                self.fingerprints[name], False)
+                continue
+            manifest = checkpoint.manifest
+            self._add_figures(report, i, manifest)
+            report.add_step(name, "done", manifest.get("metric"), manifest.get("seconds", 0.0),
+                            self.fingerprints[name], True)
+
+    def _add_figures(self, report: Report, i: int, manifest: dict) -> None:
+        if manifest.get("figures"):
+            report.add_figures(self.entries[i].type, manifest["figures"])
 
     def _run_step(self, i: int, report: Report, previous_metric) -> tuple:
         entry, (name, step) = self.entries[i], self.chain[i]
@@ -168,7 +207,7 @@ class Pipeline:
             self._fail(report, name, seconds)
             raise StepFailed(f"step '{name}' dropped the metric to {result.metric:.4f}, below "
                              f"training.tolerance {tolerance} x the previous {previous_metric:.4f}")
-        record = {"step": name, "type": entry.type, "fingerprint": self.fingerprints[name],
+        record = {"step": name, "type": entry.type, "fingerprint": self.fingerprints[name], "inputs": self.inputs[name],
                   "metric": result.metric, "seconds": round(seconds, 3), "figures": result.figures}
         try:
             self._manifests[name] = self.store.save(name, record, ctx.outputs)

@@ -9,9 +9,9 @@ from runner.engine.atomic import write_atomic
 class Report:
     """Collects step rows and figures and rewrites report.json after every change."""
 
-    def __init__(self, path: Path, spec_name: str):
+    def __init__(self, path: Path, spec_name: str, threads: int):
         self.path = path
-        self.data = {"spec": spec_name, "steps": []}
+        self.data = {"spec": spec_name, "threads": threads, "steps": []}
 
     def add_step(self, name: str, status: str, metric, seconds: float, fingerprint: str, reused: bool) -> None:
         self.data["steps"].append({"name": name, "status": status, "metric": metric,

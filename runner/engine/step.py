@@ -24,8 +24,14 @@ class PipelineStep:
     promises: ClassVar[tuple[str, ...]] = ()
     updates: ClassVar[tuple[str, ...]] = ()
     clears: ClassVar[tuple[str, ...]] = ()
-    sections: ClassVar[tuple[str, ...]] = ()
-    """Spec sections the step reads (part of its fingerprint)."""
+    reads: ClassVar[tuple[str, ...]] = ()
+    """Spec keys the step reads, dotted (`spiking.mode`; `data` and `seed` included): their values are part
+    of its fingerprint, and reading any other key fails."""
+    files: ClassVar[tuple[str, ...]] = ()
+    """External files the step reads, by kind: `model_source` (the torch module and the files it imports),
+    `weights` (the `path` parameter); the data's files come with `data`."""
+    trains: ClassVar[bool] = False
+    """Whether the step trains (its result then depends on the thread count)."""
     modes: ClassVar[tuple[str, ...] | None] = None
     """Spiking modes the step applies to (None: every mode)."""
 

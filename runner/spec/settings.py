@@ -2,6 +2,7 @@
 
 import copy
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
@@ -75,6 +76,15 @@ class Spec:
     def section(self, name: str) -> dict:
         """A plain (JSON-serializable) copy of a section, for fingerprints and recipes."""
         return copy.deepcopy(self.sections[name])
+
+    def resolve(self, path: str) -> Path:
+        """A path the spec names: absolute as given, else relative to the spec's folder."""
+        return Path(self.path).parent / path
+
+    def step_param(self, step_type: str, key: str):
+        """Parameter `key` of the first step of type `step_type` that sets it (None when none does)."""
+        return next((e.params[key] for e in self.steps if e.type == step_type and e.params.get(key) is not None),
+                    None)
 
     def training_for(self, entry: StepEntry) -> TrainingSettings:
         """The training section with the step's own `epochs`, `lr`, `batch_size` applied."""

@@ -12,7 +12,7 @@ QUANTILE_SAMPLES = 1_000_000
 class ActivationAnalysisStep(PipelineStep):
     type = "activation_analysis"
     updates = ("model",)
-    sections = ("data",)
+    reads = ("data", "seed")
 
     def run(self, ctx) -> StepResult:
         model, data = ctx.get("model"), ctx.data

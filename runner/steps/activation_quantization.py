@@ -3,6 +3,7 @@
 from mappers.graph.mappers import AvgPoolMapper
 from mappers.nn.staircase import LATTICE_EPS
 from runner.engine.step import PipelineStep, StepResult
+from runner.steps.reads import LEVELS, TUNING
 from runner.steps.tuned import activation_levels, adapt_model, hidden_activations
 
 
@@ -10,7 +11,8 @@ class ActivationQuantizationStep(PipelineStep):
     type = "activation_quantization"
     updates = ("model",)
     modes = ("rate", "ttfs_quantized")
-    sections = ("spiking", "training", "data")
+    reads = LEVELS + TUNING
+    trains = True
 
     def run(self, ctx) -> StepResult:
         model, mode = ctx.get("model"), ctx.spec.spiking.mode

@@ -8,6 +8,7 @@ theirs stays in the quantizer in every mode (their compute op adds it).
 import torch
 
 from runner.engine.step import PipelineStep, StepResult
+from runner.steps.reads import LEVELS
 from runner.steps.tuned import activation_levels
 from runner.tuning.trainer import accuracy
 
@@ -16,7 +17,7 @@ class ActivationShiftStep(PipelineStep):
     type = "activation_shift"
     updates = ("model",)
     modes = ("rate", "ttfs_quantized")
-    sections = ("spiking", "data")
+    reads = LEVELS + ("data",)
 
     def run(self, ctx) -> StepResult:
         model, mode = ctx.get("model"), ctx.spec.spiking.mode

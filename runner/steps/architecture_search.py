@@ -7,6 +7,7 @@ from dataclasses import asdict
 from runner.check import platform_budget
 from runner.engine.atomic import write_atomic
 from runner.engine.step import PipelineStep, StepResult
+from runner.steps.reads import TRAINING
 from runner.errors import UserError
 from runner.search.nsga import search
 from runner.search.plot import plot_front
@@ -29,7 +30,8 @@ def choose(candidates, rule: str):
 class ArchitectureSearchStep(PipelineStep):
     type = "architecture_search"
     promises = ("recipe", "search")
-    sections = ("model", "data", "platform", "training")
+    reads = ("model.builder", "data", "platform", "seed") + TRAINING
+    trains = True
 
     @classmethod
     def validate(cls, spec) -> list[str]:

@@ -1,6 +1,7 @@
 """clamp_adaptation: clamp every activation to `[0, activation_scale]`, progressively."""
 
 from runner.engine.step import PipelineStep, StepResult
+from runner.steps.reads import TUNING
 from runner.steps.tuned import adapt_model, hidden_activations
 
 
@@ -12,7 +13,8 @@ def set_clamp(model, rate: float) -> None:
 class ClampAdaptationStep(PipelineStep):
     type = "clamp_adaptation"
     updates = ("model",)
-    sections = ("training", "data")
+    reads = TUNING
+    trains = True
 
     def run(self, ctx) -> StepResult:
         model = ctx.get("model")

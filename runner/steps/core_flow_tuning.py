@@ -14,6 +14,7 @@ import numpy as np
 import simulator
 from mappers.hardware.lowering import chip_program
 from runner.engine.step import PipelineStep, StepResult
+from runner.steps.reads import SPIKING_OPTIONS
 from runner.steps.chip_run import flat_inputs, spiking_options
 from runner.tuning.trainer import predict
 
@@ -30,7 +31,7 @@ class CoreFlowTuningStep(PipelineStep):
     requires = ("model",)
     updates = ("ir",)
     modes = ("rate",)
-    sections = ("spiking", "data")
+    reads = SPIKING_OPTIONS + ("spiking.steps", "data")
 
     def run(self, ctx) -> StepResult:
         ir, spiking = ctx.get("ir"), ctx.spec.spiking

@@ -25,7 +25,7 @@ def core_violations(ir, bits: int) -> list[str]:
 class CoreQuantizationVerificationStep(PipelineStep):
     type = "core_quantization_verification"
     requires = ("ir",)
-    sections = ("platform",)
+    reads = ("platform.weight_bits",)
 
     def run(self, ctx) -> StepResult:
         problems = core_violations(ctx.get("ir"), ctx.spec.platform.weight_bits)

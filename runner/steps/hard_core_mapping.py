@@ -12,7 +12,7 @@ class HardCoreMappingStep(PipelineStep):
     type = "hard_core_mapping"
     requires = ("ir",)
     promises = ("hard_mapping",)
-    sections = ("platform",)
+    reads = ("platform.cores", "platform.threshold")
 
     def run(self, ctx) -> StepResult:
         ir, platform = ctx.get("ir"), ctx.spec.platform

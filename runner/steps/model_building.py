@@ -13,7 +13,7 @@ class ModelBuildingStep(PipelineStep):
     type = "model_building"
     requires = ("recipe",)
     promises = ("model",)
-    sections = ("spiking",)
+    reads = ("model", "spiking.mode", "spiking.steps", "seed")
 
     @classmethod
     def validate(cls, spec) -> list[str]:

@@ -7,7 +7,7 @@ from runner.models import resolved_config
 class ModelConfigurationStep(PipelineStep):
     type = "model_configuration"
     promises = ("recipe",)
-    sections = ("model", "data")
+    reads = ("model", "data")
 
     def run(self, ctx) -> StepResult:
         builder, data = ctx.spec.model.builder, ctx.data

@@ -8,7 +8,7 @@ from runner.tuning.trainer import accuracy
 class NormalizationFusionStep(PipelineStep):
     type = "normalization_fusion"
     updates = ("model",)
-    sections = ("data",)
+    reads = ("data",)
 
     def run(self, ctx) -> StepResult:
         model = ctx.get("model")

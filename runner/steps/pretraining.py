@@ -3,6 +3,7 @@
 import copy
 
 from runner.engine.step import PipelineStep, StepResult
+from runner.steps.reads import TRAINING
 from runner.tuning.trainer import train
 
 
@@ -10,7 +11,8 @@ class PretrainingStep(PipelineStep):
     type = "pretraining"
     updates = ("model",)
     promises = ("float_model",)
-    sections = ("training", "data")
+    reads = TRAINING + ("training.epochs", "data", "seed")
+    trains = True
 
     def run(self, ctx) -> StepResult:
         model, settings = ctx.get("model"), ctx.training

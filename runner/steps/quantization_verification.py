@@ -44,7 +44,7 @@ def verify_perceptrons(model, bits: int) -> None:
 class QuantizationVerificationStep(PipelineStep):
     type = "quantization_verification"
     requires = ("model",)
-    sections = ("platform", "data")
+    reads = ("platform.weight_bits", "data")
 
     def run(self, ctx) -> StepResult:
         model = ctx.get("model")

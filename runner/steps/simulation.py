@@ -7,6 +7,7 @@ import numpy as np
 import simulator
 from mappers.hardware.lowering import chip_program
 from runner.engine.step import PipelineStep, StepResult
+from runner.steps.reads import CORE_BUDGET
 from runner.check import platform_budget
 from runner.steps.chip_run import flat_inputs, spiking_options
 from runner.steps.departure import departure_per_layer, first_departure
@@ -22,7 +23,7 @@ must stay within the chip program plus one batch."""
 class SimulationStep(PipelineStep):
     type = "simulation"
     requires = ("hard_mapping", "model", "float_model")
-    sections = ("spiking", "data")
+    reads = CORE_BUDGET + ("spiking", "seed", "data")
 
     def run(self, ctx) -> StepResult:
         mapping, spiking = ctx.get("hard_mapping"), ctx.spec.spiking

@@ -4,6 +4,7 @@ from mappers.graph.scales import compute_per_source_scales
 from mappers.hardware.lowering import chip_program
 from mappers.ir.soft_mapping import CoreBudget, MappingError, map_soft_cores
 from runner.engine.step import PipelineStep, StepResult
+from runner.steps.reads import CORE_BUDGET, SPIKING_OPTIONS
 from runner.errors import UserError
 from runner.steps.chip_run import chip_accuracy
 from runner.steps.tiling_error import tiling_error_per_layer
@@ -13,7 +14,7 @@ class SoftCoreMappingStep(PipelineStep):
     type = "soft_core_mapping"
     updates = ("model",)
     promises = ("ir",)
-    sections = ("platform", "spiking", "data")
+    reads = CORE_BUDGET + SPIKING_OPTIONS + ("spiking.mode", "spiking.steps", "data")
 
     def run(self, ctx) -> StepResult:
         model = ctx.get("model")

@@ -16,6 +16,7 @@ def unrepresentable(spec, error: Unrepresentable) -> str:
 
 class TorchMappingStep(ModelBuildingStep):
     type = "torch_mapping"
+    files = ("model_source",)
 
     @classmethod
     def validate(cls, spec) -> list[str]:

@@ -23,7 +23,4 @@ def hidden_activations(model):
 
 def activation_levels(spec) -> int:
     """Activation levels: S or T (`spiking.steps`), or activation_quantization's `levels` in rate mode."""
-    for entry in spec.steps:
-        if entry.type == "activation_quantization" and entry.params.get("levels"):
-            return entry.params["levels"]
-    return spec.spiking.steps
+    return spec.step_param("activation_quantization", "levels") or spec.spiking.steps

@@ -60,13 +60,12 @@ class WeightPreloadingStep(PipelineStep):
     type = "weight_preloading"
     updates = ("model",)
     promises = ("float_model",)
-    sections = ("data",)
+    reads = ("data",)
+    files = ("weights",)
 
     def run(self, ctx) -> StepResult:
         model = ctx.get("model")
-        path = Path(ctx.params["path"])
-        if not path.is_absolute():
-            path = Path(ctx.spec.path).parent / path
+        path = ctx.spec.resolve(ctx.params["path"])
         state = renamed(read_state_dict(path), getattr(model, "source_names", {}))
         problems = mismatches(model, state)
         if problems:

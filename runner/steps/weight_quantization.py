@@ -12,6 +12,7 @@ from mappers.nn.effective import fuse_normalization
 from mappers.nn.quantization import quantized_layer_parameters
 from mappers.nn.staircase import LATTICE_EPS
 from runner.engine.step import PipelineStep, StepResult
+from runner.steps.reads import TUNING
 from runner.steps.tuned import adapt_model
 from runner.tuning.trainer import accuracy
 
@@ -44,7 +45,8 @@ def bake_quantized(model, bits: int, readout_levels: int) -> None:
 class WeightQuantizationStep(PipelineStep):
     type = "weight_quantization"
     updates = ("model",)
-    sections = ("platform", "spiking", "training", "data")
+    reads = ("platform.weight_bits", "spiking.mode", "spiking.steps") + TUNING
+    trains = True
 
     def run(self, ctx) -> StepResult:
         model, bits = ctx.get("model"), ctx.spec.platform.weight_bits

@@ -77,7 +77,7 @@ def test_a_model_checkpoint_naming_a_module_is_corrupt_and_never_imported(run_co
     assert cli(spec, "--workdir", run, "--from", "simulation") == 2
     assert "--from simulation: the checkpoint of step 'soft_core_mapping' is corrupt" in capsys.readouterr().err
     assert cli(spec, "--workdir", run, "--quiet") == 0
-    assert "[soft_core_mapping] model does not load" in (run / "run.log").read_text()
+    assert "[soft_core_mapping] runs: model does not load" in (run / "run.log").read_text()
     assert not (run / "PWNED").exists()
 
 
@@ -168,4 +168,4 @@ def test_an_artifact_whose_shapes_do_not_fit_the_model_makes_its_step_rerun(run_
     rehash(run, "pretraining")
     assert cli(spec, "--workdir", run, "--quiet") == 0
     log = (run / "run.log").read_text()
-    assert "[pretraining] model does not load (RuntimeError" in log and "size mismatch" in log
+    assert "[pretraining] runs: model does not load (RuntimeError" in log and "size mismatch" in log

@@ -48,7 +48,7 @@ def test_sigkill_at_random_moments_then_rerun_equals_an_uninterrupted_run(small_
         assert not list((workdir / "steps").glob(".staging-*"))
 
 
-def test_a_flipped_byte_in_any_artifact_is_detected_and_its_step_reruns(small_spec, tmp_path):
+def test_a_flipped_byte_in_any_artifact_reruns_its_step_and_its_dependents(small_spec, tmp_path):
     spec = small_spec()
     workdir = tmp_path / "run"
     expected = figures_after(spec, workdir)
@@ -59,10 +59,19 @@ def test_a_flipped_byte_in_any_artifact_is_detected_and_its_step_reruns(small_sp
                 data = bytearray(path.read_bytes())
                 data[len(data) // 3] ^= 0x5A
                 path.write_bytes(bytes(data))
-                report = open_pipeline(str(spec), workdir=str(workdir), quiet=True).run()
-                rerun = [s["name"] for s in report["steps"] if not s["reused"]]
-                assert rerun == [manifest.parent.name], (file, rerun)
+                pipeline = open_pipeline(str(spec), workdir=str(workdir), quiet=True)
+                rerun = [s["name"] for s in pipeline.run()["steps"] if not s["reused"]]
+                assert rerun == dependents(pipeline, manifest.parent.name), (file, rerun)
                 assert figures(workdir) == expected
+
+
+def dependents(pipeline, step: str) -> list[str]:
+    """`step` and every later step that reads, directly or not, what it wrote."""
+    affected = {step}
+    for (name, _), writers in zip(pipeline.chain, pipeline.writers):
+        if set(writers.values()) & affected:
+            affected.add(name)
+    return [name for name, _ in pipeline.chain if name in affected]
 
 
 def figures_after(spec, workdir):

@@ -7,6 +7,7 @@ import pytest
 from runner.api import open_pipeline
 from runner.engine.pipeline import StepFailed
 from runner.errors import UserError
+from runner.run_directory import RunDirectory
 from tests.engine.conftest import SMALL
 
 
@@ -46,7 +47,7 @@ def test_a_spec_edit_makes_exactly_the_dependent_steps_stale(small_spec, tmp_pat
     assert stale == ["soft_core_mapping", "hard_core_mapping", "simulation"]
 
 
-def test_corrupted_artifact_is_detected_and_only_its_step_reruns(small_spec, tmp_path):
+def test_a_corrupted_artifact_reruns_its_step_and_every_step_that_depends_on_it(small_spec, tmp_path):
     spec = small_spec()
     run(spec, tmp_path / "run")
     artifact = tmp_path / "run" / "steps" / "activation_analysis" / "model.npz"
@@ -56,10 +57,11 @@ def test_corrupted_artifact_is_detected_and_only_its_step_reruns(small_spec, tmp
     assert statuses(spec, tmp_path / "run")["activation_analysis"] == "stale"
     _, report = run(spec, tmp_path / "run")
     reused = {s["name"]: s["reused"] for s in report["steps"]}
-    assert not reused["activation_analysis"]
-    assert all(reused[name] for name in ("pretraining", "normalization_fusion", "simulation"))
+    assert [name for name, again in reused.items() if again] == ["model_configuration", "model_building",
+                                                                  "pretraining"]
     log = (tmp_path / "run" / "run.log").read_text()
-    assert "[activation_analysis] checkpoint corrupt (model.npz does not match its recorded sha256)" in log
+    assert "[activation_analysis] runs: model.npz does not match its recorded sha256" in log
+    assert "[normalization_fusion] runs: upstream step 'activation_analysis' ran again" in log
 
 
 def test_from_refuses_when_an_earlier_checkpoint_is_missing(small_spec, tmp_path):
@@ -69,11 +71,21 @@ def test_from_refuses_when_an_earlier_checkpoint_is_missing(small_spec, tmp_path
         run(spec, tmp_path / "run", from_step="simulation")
 
 
-def test_until_stops_after_the_named_step(small_spec, tmp_path):
+def test_until_stops_after_the_named_step_and_keeps_the_record_of_the_later_ones(small_spec, tmp_path):
     spec = small_spec()
     _, report = run(spec, tmp_path / "run", until="pretraining")
-    assert [s["name"] for s in report["steps"]] == ["model_configuration", "model_building", "pretraining"]
+    assert [s["status"] for s in report["steps"]] == ["done"] * 3 + ["pending"] * 5
     assert statuses(spec, tmp_path / "run")["activation_analysis"] == "pending"
+    _, full = run(spec, tmp_path / "run")
+    _, again = run(spec, tmp_path / "run", until="pretraining")
+    assert [(s["status"], s["metric"]) for s in again["steps"]] == [(s["status"], s["metric"]) for s in full["steps"]]
+    assert again["simulation"] == full["simulation"]
+    assert RunDirectory(tmp_path / "run", spec=spec).latest("hard_mapping").hard_cores == full["simulation"]["hard_cores"]
+
+
+def test_until_before_from_is_refused(small_spec, tmp_path):
+    with pytest.raises(UserError, match="--until model_building comes before --from pretraining"):
+        run(small_spec(), tmp_path / "run", from_step="pretraining", until="model_building")
 
 
 def test_broken_contract_names_the_step_and_the_key(small_spec, tmp_path):
