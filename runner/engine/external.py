@@ -1,6 +1,8 @@
 """The inputs of a step that live outside the spec, digested: the data's files, the user's torch module
 with the files it imports, preloaded weights, and the project code the step runs."""
 
+import hashlib
+import json
 from pathlib import Path
 
 from runner.data import data_files
@@ -37,6 +39,9 @@ def weights_digest(spec, entry) -> str:
 
 
 FILE_KINDS = {"model_source": model_source_digest, "weights": weights_digest}
+ARTIFACT_CODE = {"model": "mappers.zoo", "float_model": "mappers.zoo", "ir": "mappers.ir.graph",
+                 "hard_mapping": "mappers.hardware.mapping"}
+"""The project module that defines (with its imports) the classes of each kind of artifact."""
 
 
 class External:
@@ -56,4 +61,8 @@ class External:
 
     @staticmethod
     def code(step) -> str:
-        return code_digest(step.__module__)
+        """The step's module and the code of the artifacts it reads and writes (a model's forward pass is the
+        mapper classes', run by every step that trains or evaluates it), with their imports."""
+        modules = [step.__module__] + sorted({ARTIFACT_CODE[key] for key in step.requires + step.writes()
+                                              if key in ARTIFACT_CODE})
+        return hashlib.sha256(json.dumps([code_digest(m) for m in modules]).encode()).hexdigest()
