@@ -1,6 +1,7 @@
 """The inputs of a step that live outside the spec, digested: the data's files, the user's torch module
 with the files it imports, preloaded weights, and the project code the step runs."""
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -23,7 +24,7 @@ def data_digest(spec) -> dict:
     section = spec.section("data")
     files = data_files(**section)
     listed = "not on this machine" if files is None else {path.name: _file(path) for path in files}
-    return {"files": listed, "loader": code_digest("runner.data")}
+    return {"files": listed, "loader": _project_code("runner.data")}
 
 
 def model_source_digest(spec, entry) -> str | None:
@@ -36,6 +37,12 @@ def model_source_digest(spec, entry) -> str | None:
 def weights_digest(spec, entry) -> str:
     """The preloaded weights file, by content."""
     return _file(spec.resolve(entry.params["path"]))
+
+
+@functools.lru_cache(maxsize=None)
+def _project_code(module: str) -> str:
+    """The code digest of a module of this project, once per process (its files do not change under a run)."""
+    return code_digest(module)
 
 
 FILE_KINDS = {"model_source": model_source_digest, "weights": weights_digest}
@@ -65,4 +72,4 @@ class External:
         mapper classes', run by every step that trains or evaluates it), with their imports."""
         modules = [step.__module__] + sorted({ARTIFACT_CODE[key] for key in step.requires + step.writes()
                                               if key in ARTIFACT_CODE})
-        return hashlib.sha256(json.dumps([code_digest(m) for m in modules]).encode()).hexdigest()
+        return hashlib.sha256(json.dumps([_project_code(m) for m in modules]).encode()).hexdigest()
