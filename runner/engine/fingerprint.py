@@ -23,7 +23,8 @@ def key_value(spec, entry, key: str):
 
 def step_inputs(spec, entry, step, *, code: str, files: dict, threads: int, upstream: dict) -> dict:
     """Everything the step's output depends on, as plain JSON values."""
-    inputs = {"type": entry.type, "params": dict(entry.params), "keys": {k: key_value(spec, entry, k) for k in step.reads},
+    keys = {k: key_value(spec, entry, k) for k in step.reads}
+    inputs = {"type": entry.type, "params": dict(entry.params), "keys": keys,
               "files": files, "code": code, "threads": threads if step.trains else None, "upstream": upstream}
     return json.loads(json.dumps(inputs, sort_keys=True, default=str))
 
@@ -52,7 +53,8 @@ def changes(old, new: dict) -> list[str]:
         reasons.append("the project code it runs changed")
     if old["threads"] != new["threads"]:
         reasons.append(f"the thread count changed ({old['threads']} -> {new['threads']})")
-    reasons += [f"upstream step '{s}' changed" for s in sorted(new["upstream"]) if old["upstream"].get(s) != new["upstream"][s]]
+    reasons += [f"upstream step '{s}' changed" for s in sorted(new["upstream"])
+                if old["upstream"].get(s) != new["upstream"][s]]
     return reasons or [f"its type changed ({old['type']} -> {new['type']})"]
 
 

@@ -213,7 +213,8 @@ class Pipeline:
             self._manifests[name] = self.store.save(name, record, ctx.outputs)
         except OSError as error:
             self._fail(report, name, seconds)
-            raise StepFailed(f"cannot write the checkpoint of step '{name}' in {self.run_dir}: {error.strerror or error}; "
+            raise StepFailed(f"cannot write the checkpoint of step '{name}' in {self.run_dir}: "
+                             f"{error.strerror or error}; "
                              "free space or fix permissions and rerun (earlier checkpoints are intact)") from error
         for key, value in ctx.outputs.items():
             self._values[(name, key)] = value

@@ -104,9 +104,9 @@ def test_the_lock_names_its_pid_and_host(tmp_path):
 
 def test_a_held_lock_is_refused_with_its_owner(tmp_path):
     with run_lock(tmp_path):
-        with pytest.raises(UserError, match=rf"{re.escape(str(tmp_path))} is in use by another runner \(pid {os.getpid()} on host "
-                                            rf"{socket.gethostname()}\); wait for it to finish, or give this run "
-                                            r"another --workdir$"):
+        owner = (rf"{re.escape(str(tmp_path))} is in use by another runner \(pid {os.getpid()} on host "
+                 rf"{socket.gethostname()}\); wait for it to finish, or give this run another --workdir$")
+        with pytest.raises(UserError, match=owner):
             with run_lock(tmp_path):
                 pass
         assert (tmp_path / ".lock").exists()

@@ -80,7 +80,8 @@ def test_until_stops_after_the_named_step_and_keeps_the_record_of_the_later_ones
     _, again = run(spec, tmp_path / "run", until="pretraining")
     assert [(s["status"], s["metric"]) for s in again["steps"]] == [(s["status"], s["metric"]) for s in full["steps"]]
     assert again["simulation"] == full["simulation"]
-    assert RunDirectory(tmp_path / "run", spec=spec).latest("hard_mapping").hard_cores == full["simulation"]["hard_cores"]
+    mapping = RunDirectory(tmp_path / "run", spec=spec).latest("hard_mapping")
+    assert mapping.hard_cores == full["simulation"]["hard_cores"]
 
 
 def test_until_before_from_is_refused(small_spec, tmp_path):

@@ -40,7 +40,8 @@ def test_editing_the_torch_module_or_a_file_it_imports_makes_torch_mapping_and_l
     (tmp_path / "blocks.py").write_text("import torch\nWIDTH = 16\n")
     (tmp_path / "net.py").write_text("import torch\nfrom blocks import WIDTH\n\nclass Net(torch.nn.Module):\n"
                                      "    def __init__(self):\n        super().__init__()\n"
-                                     "        self.a = torch.nn.Linear(12, WIDTH)\n        self.b = torch.nn.Linear(WIDTH, 3)\n"
+                                     "        self.a = torch.nn.Linear(12, WIDTH)\n"
+                                     "        self.b = torch.nn.Linear(WIDTH, 3)\n"
                                      "    def forward(self, x):\n        return self.b(torch.relu(self.a(x)))\n")
     (tmp_path / "unrelated.py").write_text("X = 1\n")
     spec = small_spec(SMALL.replace("  builder: mlp\n  config:\n    hidden:\n      - 24",
