@@ -2,6 +2,7 @@
 
 import argparse
 import os
+from pathlib import Path
 import signal
 import sys
 
@@ -30,15 +31,16 @@ def parse_args(argv):
 def thread_count(given: int | None) -> int:
     """`--threads`, else $RUNNER_THREADS, else 2; capped, with a note, at the CPUs this process may use."""
     from runner.errors import UserError
+    source = f"--threads {given}"
     if given is None:
         text = os.environ.get("RUNNER_THREADS", "2")
+        source = f"RUNNER_THREADS={text!r}"
         try:
             given = int(text)
         except ValueError:
-            raise UserError(f"RUNNER_THREADS={text!r}: expected a whole number of threads >= 1; "
-                            "unset it or set e.g. RUNNER_THREADS=2") from None
+            given = 0
     if given < 1:
-        raise UserError(f"--threads {given}: must be at least 1")
+        raise UserError(f"{source}: expected a whole number of threads >= 1 (e.g. 2)")
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if given > cpus:
         print(f"note: {given} threads asked for, {cpus} CPUs available: using {cpus}", file=sys.stderr)
@@ -93,10 +95,32 @@ def exit_interrupted():
     os._exit(EXIT_INTERRUPTED)
 
 
+MODES = ("check", "list", "report", "export")
+"""What a command does instead of running; at most one, and none of them with --from or --until."""
+
+
+def flag_errors(args) -> list[str]:
+    """Flags that are empty or contradict each other."""
+    empty = [f"--{name.replace('_step', '')}" for name in ("from_step", "until", "workdir")
+             if getattr(args, name) is not None and not getattr(args, name).strip()]
+    problems = [f"{flag}: empty; name a step or folder, or leave the flag out" for flag in empty]
+    if args.export and not args.export[1].strip():
+        problems.append("--export: the target is empty; name the folder (json) or file (nir) to write")
+    chosen = [f"--{mode}" for mode in MODES if getattr(args, mode)]
+    if len(chosen) > 1:
+        problems.append(f"{' and '.join(chosen)}: choose one of them")
+    if chosen and (args.from_step or args.until):
+        problems.append(f"{chosen[0]} runs no step: --from and --until go with a run, not with {chosen[0]}")
+    return problems
+
+
 def execute(args) -> int:
     from runner.api import open_pipeline
     from runner.errors import UserError
     from runner.summary import print_status, print_summary
+    problems = flag_errors(args)
+    if problems:
+        raise UserError("\n".join(problems))
     threads = thread_count(args.threads)
     reads_only = args.list or args.report or args.export
     pipeline = open_pipeline(args.spec, workdir=args.workdir, quiet=args.quiet, validate=not reads_only,
@@ -118,6 +142,9 @@ def execute(args) -> int:
         kind, target = args.export
         if kind not in ("json", "nir"):
             raise UserError(f"--export {kind}: unknown format; available: json (DIR), nir (FILE)")
+        if Path(target).resolve().is_relative_to(pipeline.run_dir.resolve()):
+            raise UserError(f"--export {kind} {target}: inside the run directory {pipeline.run_dir}, whose files are "
+                            "the runner's; write the export somewhere else")
         run = RunDirectory(pipeline.run_dir, spec=args.spec)
         written = export_mapping(run, target) if kind == "json" else export_nir(run, pipeline.spec.spiking, target)
         print(f"wrote {written}")

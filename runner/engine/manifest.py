@@ -1,10 +1,37 @@
 """The shape a step's manifest.json must have before anything in it is believed."""
 
+import json
 import math
 import re
+from pathlib import Path
 
 KEY = re.compile(r"[a-z][a-z0-9_]*")
 SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def read_json(path: Path):
+    """The JSON value of a file in the run directory; ValueError for any text that is not JSON (nesting that
+    would exhaust the parser included)."""
+    try:
+        return json.loads(path.read_text())
+    except RecursionError as error:
+        raise ValueError("nested too deeply") from error
+
+
+def plain_problem(value, where: str) -> str | None:
+    """What in `value` is not plain JSON data with finite numbers (None when all is)."""
+    stack = [(value, where)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            stack += [(v, f"{where}.{k}") for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        elif isinstance(value, float) and not math.isfinite(value):
+            return f"{where} is not a finite number"
+        elif value is not None and not isinstance(value, (str, int, float, bool)):
+            return f"{where} is not a JSON value"
+    return None
 
 
 def _number(value) -> bool:
@@ -20,10 +47,13 @@ def _files_problem(files, expected: list[str]) -> str | None:
     return None
 
 
-def manifest_problem(manifest, codecs: dict, keys=None) -> str | None:
-    """What is wrong with `manifest`'s shape (None when sound); `keys`, when given, are the artifacts it must list."""
+def manifest_problem(manifest, codecs: dict, keys=None, step: str | None = None) -> str | None:
+    """What is wrong with `manifest`'s shape (None when sound); `keys`, when given, are the artifacts it must list,
+    `step` the step it must name."""
     if not isinstance(manifest, dict):
         return "not a JSON object"
+    if step is not None and manifest.get("step") != step:
+        return f"it names step {manifest.get('step')!r}, not {step!r}"
     if not isinstance(manifest.get("fingerprint"), str):
         return "no fingerprint string"
     if manifest.get("metric") is not None and not _number(manifest["metric"]):
@@ -32,6 +62,9 @@ def manifest_problem(manifest, codecs: dict, keys=None) -> str | None:
         return "seconds is not a finite number >= 0"
     if manifest.get("figures") is not None and not isinstance(manifest["figures"], dict):
         return "figures is not an object"
+    problem = plain_problem(manifest.get("figures"), "figures")
+    if problem:
+        return problem
     artifacts = manifest.get("artifacts")
     if not isinstance(artifacts, dict):
         return "no artifacts object"

@@ -11,7 +11,7 @@ from runner.engine.fingerprint import changes, fingerprint, step_inputs
 from runner.engine.lock import run_lock
 from runner.engine.report import Report, previous_statuses
 from runner.engine.run_dir import claim
-from runner.engine.store import CheckpointStore, CorruptCheckpoint
+from runner.engine.store import Checkpoint, CheckpointStore, CorruptCheckpoint
 from runner.errors import UserError
 
 
@@ -66,6 +66,12 @@ class Pipeline:
             prints[name] = fingerprint(inputs[name])
         return inputs
 
+    def inspect(self, name: str, step) -> Checkpoint:
+        """The checkpoint of step `name` as the store sees it, and corrupt when its figures are not the step's."""
+        checkpoint = self.store.inspect(name, self.fingerprints[name], step.writes())
+        problem = checkpoint.status == "done" and step.figures_problem(checkpoint.manifest.get("figures"))
+        return Checkpoint("corrupt", None, f"manifest.json: {problem}") if problem else checkpoint
+
     def why(self, name: str, checkpoint) -> str:
         """Why the checkpoint of step `name` cannot be reused ('' when it can)."""
         if checkpoint.status == "stale":
@@ -84,7 +90,7 @@ class Pipeline:
         failed = previous_statuses(self.run_dir / "report.json")
         rows = []
         for name, step in self.chain:
-            checkpoint = self.store.inspect(name, self.fingerprints[name], step.writes())
+            checkpoint = self.inspect(name, step)
             manifest = checkpoint.manifest or {}
             if checkpoint.status == "done":
                 status = "done"
@@ -106,7 +112,7 @@ class Pipeline:
             raise UserError(f"--until {until} comes before --from {from_step} in {self.spec.path}: nothing would "
                             "run; name a step at or after the --from step")
         claim(self.run_dir, self.spec.name, self.run_dir_origin)
-        checkpoints = [self.store.inspect(name, self.fingerprints[name], step.writes()) for name, step in self.chain]
+        checkpoints = [self.inspect(name, step) for name, step in self.chain]
         if start is not None:
             for (name, _), checkpoint in zip(self.chain[:start], checkpoints):
                 if checkpoint.status != "done":
@@ -122,9 +128,11 @@ class Pipeline:
     def _load_problem(self, name: str, reads: set, from_step: str | None) -> str:
         """Load what later steps read of a reusable checkpoint; why it does not load ('' when it does)."""
         try:
+            step = self.chain[self.index(name, "")][1]
             for writer, key in reads:
-                if writer == name:
-                    self._value(name, key)
+                problem = writer == name and step.output_problem(key, self._value(name, key), self.spec)
+                if problem:
+                    raise CorruptCheckpoint(name, problem)
             return ""
         except CorruptCheckpoint as error:
             if from_step is not None:

@@ -35,6 +35,22 @@ class PipelineStep:
     modes: ClassVar[tuple[str, ...] | None] = None
     """Spiking modes the step applies to (None: every mode)."""
 
+    figure_checks: ClassVar[dict] = {}
+    """Figures the report's readers format, by name, with a predicate their value must satisfy (a checkpoint
+    whose figures fail one is corrupt)."""
+
+    @classmethod
+    def figures_problem(cls, figures: dict | None) -> str | None:
+        """The first figure of a stored checkpoint that is not what this step writes (None when all are)."""
+        wrong = [name for name, ok in cls.figure_checks.items() if not ok((figures or {}).get(name))]
+        return f"figure {wrong[0]!r} is not what the step writes" if wrong else None
+
+    @classmethod
+    def output_problem(cls, key: str, value, spec) -> str | None:
+        """Why a stored output cannot be what this step makes of `spec` (None when it can): a step whose output
+        the spec determines checks it, so a tampered checkpoint is re-made, never followed."""
+        return None
+
     @classmethod
     def validate(cls, spec) -> list[str]:
         """Problems with the spec this step can see before anything runs (reported like spec errors)."""

@@ -10,7 +10,8 @@ from typing import Callable
 
 from runner.engine.atomic import remove_tree, replace_dir, write_atomic
 from runner.engine.codecs import make_codecs, codec_kind
-from runner.engine.manifest import manifest_problem
+from runner.engine.manifest import manifest_problem, read_json
+from runner.errors import UserError
 
 
 def sha256_file(path: Path) -> str:
@@ -56,15 +57,15 @@ class CheckpointStore:
     def inspect(self, step: str, fingerprint: str | None, keys=None) -> Checkpoint:
         """Is the checkpoint of `step` present, current (skipped when `fingerprint` is None) and intact?"""
         folder = self.folder(step)
-        if self.steps_dir.is_symlink() or folder.is_symlink():
-            return Checkpoint("corrupt", None, "its folder is a symbolic link")
+        if self.steps_dir.is_symlink() or folder.is_symlink() or (folder / "manifest.json").is_symlink():
+            return Checkpoint("corrupt", None, "its folder or manifest is a symbolic link")
         try:
-            manifest = json.loads((folder / "manifest.json").read_text())
+            manifest = read_json(folder / "manifest.json")
         except FileNotFoundError:
             return Checkpoint("missing")
         except (OSError, ValueError) as error:
             return Checkpoint("corrupt", None, f"manifest.json does not read as JSON ({error})")
-        problem = manifest_problem(manifest, self.codecs, keys)
+        problem = manifest_problem(manifest, self.codecs, keys, step)
         if problem:
             return Checkpoint("corrupt", None, f"manifest.json: {problem}")
         if fingerprint is not None and manifest["fingerprint"] != fingerprint:
@@ -99,7 +100,7 @@ class CheckpointStore:
         """Load artifact `key` of `step`; CorruptCheckpoint when its files do not read back."""
         try:
             return self.codecs[manifest["artifacts"][key]["codec"]].load(self.folder(step), key)
-        except CorruptCheckpoint:
+        except (CorruptCheckpoint, UserError):
             raise
         except Exception as error:  # a checkpoint is input: anything it makes a codec raise means corrupt
             raise CorruptCheckpoint(step, f"{key} does not load ({type(error).__name__}: {error})") from error

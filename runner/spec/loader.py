@@ -28,6 +28,9 @@ def cross_section_errors(values: dict, entries, errors: Errors) -> None:
 def load_spec(path) -> Spec:
     """Parse and validate the spec at `path`; raises UserError (exit 2) listing every error."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path} is a folder, not a spec file; name the .yaml file (specs that come with the project "
+                        "are in spec/)")
     if not path.is_file():
         raise UserError(f"{path}: no such spec file; check the path (specs that come with the project are in spec/)")
     try:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from runner.spec.nodes import Node
 
 Errors = list[tuple[int, str, str]]
+INT64_MAX = 2 ** 63 - 1
+"""Integers beyond 64 bits reach no kernel, seed or tensor: they are out of range whatever the field."""
 FROM_SCHEMA = object()
 """A default meaning: the field's own defaults, as if it were given empty."""
 
@@ -59,17 +61,19 @@ class Number(Field):
         return " ".join([kind] + [b for b in (low, high) if b])
 
     def convert(self, text, node, path, errors):
+        shown = text if len(text) <= 24 else f"{text[:20]}..."
         try:
             value = int(text) if self.integer else float(text)
         except ValueError:
-            errors.append((node.line, path, f"expected {self.expected}, got '{text}'"))
+            errors.append((node.line, path, f"expected {self.expected}, got '{shown}'"))
             return None
-        if not math.isfinite(value):
-            errors.append((node.line, path, f"'{text}' is not a finite number: expected {self.expected}"))
+        if not self.integer and not math.isfinite(value):
+            errors.append((node.line, path, f"'{shown}' is not a finite number: expected {self.expected}"))
             return None
         too_low = self.min is not None and (value <= self.min if self.min_exclusive else value < self.min)
-        if too_low or (self.max is not None and value > self.max):
-            errors.append((node.line, path, f"{value} is out of range: expected {self.expected}"))
+        high = self.max if self.max is not None else (INT64_MAX if self.integer else None)
+        if too_low or (high is not None and value > high) or (self.integer and value < -INT64_MAX - 1):
+            errors.append((node.line, path, f"{shown} is out of range: expected {self.expected}"))
             return None
         return value
 
@@ -188,11 +192,9 @@ class Choice(Field):
             chosen = None
         else:
             chosen = tag_field.check(tag_node, f"{path}.{self.tag}", errors) if tag_node else self.default_tag
-        fields = dict(self.common)
         if chosen is None:
-            for extra in self.variants.values():
-                fields.update(extra)
-            return Map(fields).check(node, path, errors)
+            return None  # the variant gives the other keys their meaning: one message, about the tag
+        fields = dict(self.common)
         fields.update(self.variants[chosen])
         foreign = {key: f"not used by {self.tag} '{chosen}' (only by {', '.join(t for t, v in self.variants.items() if key in v)})"
                    for extra in self.variants.values() for key in extra if key not in fields}

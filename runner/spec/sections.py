@@ -89,8 +89,8 @@ TRAINING = Map({
     "optimizer": (Enum("adam", "sgd"), "adam"),
 })
 TOP = {
-    "name": Str(r"(?!\.+$)[A-Za-z0-9_.-]+", "letters, digits, '_', '-' or '.' (not only dots)"),
-    "seed": (Int(min=0), 0),
+    "name": Str(r"(?!\.+$)[A-Za-z0-9_.-]{1,100}", "up to 100 letters, digits, '_', '-' or '.' (not only dots)"),
+    "seed": (Int(min=0, max=2 ** 32 - 1), 0),
     "workdir": (Str(), None),
     "data": DATA, "model": MODEL, "platform": PLATFORM, "spiking": SPIKING, "training": TRAINING,
 }

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from runner.check import platform_budget
 from runner.engine.atomic import write_atomic
 from runner.engine.step import PipelineStep, StepResult
+from runner.steps.model_configuration import recipe_problem
 from runner.steps.reads import TRAINING
 from runner.errors import UserError
 from runner.search.nsga import search
@@ -32,6 +33,11 @@ class ArchitectureSearchStep(PipelineStep):
     promises = ("recipe", "search")
     reads = ("model.builder", "data", "platform", "seed") + TRAINING
     trains = True
+
+    @classmethod
+    def output_problem(cls, key, value, spec):
+        chosen = value.get("config") if key == "recipe" and isinstance(value, dict) else None
+        return recipe_problem(value, spec, chosen) if key == "recipe" else None
 
     @classmethod
     def validate(cls, spec) -> list[str]:

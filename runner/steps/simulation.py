@@ -14,6 +14,23 @@ from runner.steps.departure import departure_per_layer, first_departure
 from runner.tuning.trainer import predict
 
 
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _numbers(value) -> bool:
+    return isinstance(value, dict) and all(_number(v) for v in value.values())
+
+
+def _departures(value) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, dict) and _numbers(v) and set(v) == {"differs", "saturated"}
+                                           for v in value.values())
+
+
+FIGURES = ("samples", "accuracy", "reference_accuracy", "model_accuracy", "float_accuracy", "agreement",
+           "model_agreement", "soft_cores", "hard_cores", "hard_cores_lower_bound", "host_round_trips",
+           "samples_per_second", "steps")
+
 TORCH_SPLIT = 10
 """The torch reference and the models run a tenth of a batch at a time: their temporaries (gathers,
 quantizer intermediates) take several times a batch of activations, and the step's peak memory
@@ -24,6 +41,9 @@ class SimulationStep(PipelineStep):
     type = "simulation"
     requires = ("hard_mapping", "model", "float_model")
     reads = CORE_BUDGET + ("spiking", "seed", "data")
+    figure_checks = {**{name: _number for name in FIGURES}, "mode": lambda v: isinstance(v, str),
+                     "spikes_per_sample": _numbers, "synaptic_ops_per_sample": _numbers, "departure": _departures,
+                     "first_departure": lambda v: v is None or isinstance(v, str)}
 
     def run(self, ctx) -> StepResult:
         mapping, spiking = ctx.get("hard_mapping"), ctx.spec.spiking

@@ -81,12 +81,23 @@ def test_a_model_checkpoint_naming_a_module_is_corrupt_and_never_imported(run_co
     assert not (run / "PWNED").exists()
 
 
-def test_a_recipe_checkpoint_naming_a_module_stops_model_building_without_importing_it(run_copy, capsys):
+@pytest.mark.parametrize("edit", [{"builder": "torch", "config": "evil"}, {"config": {"hidden": [7]}},
+                                  {"n_classes": 5}])
+def test_a_recipe_that_is_not_the_specs_is_made_again_never_followed(run_copy, capsys, edit):
     spec, run = run_copy
-    hostile_recipe(run, "model_configuration", "recipe")
+    path = run / "steps" / "model_configuration" / "recipe.json"
+    recipe = json.loads(path.read_text())
+    if edit.get("config") == "evil":
+        (run / "evil.py").write_text(HOSTILE)
+        edit = {**edit, "config": {"file": str(run / "evil.py"), "class": "Evil", "arguments": {}}}
+    path.write_text(json.dumps({**recipe, **edit}))
+    rehash(run, "model_configuration")
     assert cli(spec, "--workdir", run, "--from", "model_building", "--quiet") == 2
-    assert "the recipe checkpoint does not belong to" in capsys.readouterr().err
-    assert not (run / "PWNED").exists()
+    assert ("--from model_building: the checkpoint of step 'model_configuration' is corrupt: recipe.json is not the "
+            "recipe the spec gives") in capsys.readouterr().err
+    assert cli(spec, "--workdir", run, "--quiet") == 0
+    assert "[model_configuration] runs: recipe.json is not the recipe the spec gives" in (run / "run.log").read_text()
+    assert json.loads(path.read_text()) == recipe and not (run / "PWNED").exists()
 
 
 @pytest.mark.parametrize("manifest", [
