@@ -2,6 +2,7 @@
 
 from mappers.graph.representation import MapperGraph
 from mappers.zoo import Recipe, build_model
+from runner.errors import UserError
 
 
 class ForeignRecipe(ValueError):
@@ -39,6 +40,6 @@ def build_for_spec(spec, recipe: dict) -> MapperGraph:
 def build_without_spec(recipe: dict) -> MapperGraph:
     """Build a recipe of one of our own builders; a torch module is only ever the one a spec names."""
     if recipe["builder"] == "torch":
-        raise ForeignRecipe("it was built from a torch module, which only its spec may name: open the run "
-                            "directory with its spec (RunDirectory(path, spec=...))")
+        raise UserError("this model was built from a torch module, which only its spec may name (a checkpoint "
+                        "never names code to run): open the run directory with its spec, RunDirectory(path, spec=...)")
     return _build(recipe, recipe["config"])

@@ -4,7 +4,6 @@ Every artifact is checked as the pipeline checks it (manifest shape, sha256) bef
 with its spec, stale checkpoints are refused too and models are rebuilt by the spec's own builder.
 """
 
-import json
 import re
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import numpy as np
 
 import simulator
 from mappers.hardware.lowering import chip_program
+from runner.engine.manifest import read_json
 from runner.engine.store import CheckpointStore, CorruptCheckpoint
 from runner.errors import UserError
 from runner.models import build_for_spec, build_without_spec
@@ -28,13 +28,18 @@ def _row_ok(row) -> bool:
 
 def _report(path: Path) -> dict:
     try:
-        report = json.loads((path / "report.json").read_text())
+        report = read_json(path / "report.json")
     except (OSError, ValueError) as error:
         raise UserError(f"{path}: not a run directory (no readable report.json); run the spec first") from error
     rows = report.get("steps") if isinstance(report, dict) else None
     if not isinstance(rows, list) or not all(_row_ok(row) for row in rows):
         raise UserError(f"{path}/report.json is not a run report (its steps are not rows of name, status, metric, "
                         "seconds, reused); rerun the spec to rewrite it")
+    from runner.steps import STEPS
+    for section, step in STEPS.items():
+        problem = section in report and step.figures_problem(report[section])
+        if problem:
+            raise UserError(f"{path}/report.json: the {section} section's {problem}; rerun the spec to rewrite it")
     return report
 
 
@@ -63,7 +68,7 @@ class RunDirectory:
         if step in self._writes:
             return key in self._writes[step]
         try:
-            return key in json.loads((self.store.folder(step) / "manifest.json").read_text())["artifacts"]
+            return key in read_json(self.store.folder(step) / "manifest.json")["artifacts"]
         except (OSError, ValueError, KeyError, TypeError):
             return True  # an unreadable manifest may be the writer: inspect says what is wrong with it
 

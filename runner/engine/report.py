@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from runner.engine.atomic import write_atomic
+from runner.engine.manifest import read_json
 
 
 class Report:
@@ -30,6 +31,6 @@ class Report:
 def previous_statuses(path: Path) -> dict[str, str]:
     """Step statuses recorded by the last run (to show failures in --list)."""
     try:
-        return {row["name"]: row["status"] for row in json.loads(path.read_text())["steps"]}
+        return {row["name"]: row["status"] for row in read_json(path)["steps"]}
     except (OSError, ValueError, KeyError, TypeError):
         return {}

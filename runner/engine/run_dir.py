@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from runner.engine.atomic import write_atomic
+from runner.engine.manifest import read_json
 from runner.errors import UserError
 
 MARKER = "run.json"
@@ -25,7 +26,7 @@ UNKNOWN = object()
 
 def _read_json(path: Path):
     try:
-        return json.loads(path.read_text()) if path.is_file() and not path.is_symlink() else None
+        return read_json(path) if path.is_file() and not path.is_symlink() else None
     except (OSError, ValueError):
         return None
 
@@ -80,5 +81,6 @@ def claim(run_dir: Path, spec_name: str, where: str) -> None:
         if _marker(run_dir) is None:
             write_atomic(run_dir / MARKER, json.dumps({"format": FORMAT, "spec": spec_name}, indent=1).encode())
     except OSError as error:
-        raise UserError(f"cannot create or write the run directory {run_dir}: {error.strerror or error}; "
-                        "choose a writable folder with --workdir") from error
+        where = f" ({error.filename})" if error.filename and Path(error.filename) != run_dir else ""
+        raise UserError(f"cannot create or write the run directory {run_dir}{where}: {error.strerror or error}; "
+                        "choose a writable folder with --workdir, or remove what stands in the way") from error

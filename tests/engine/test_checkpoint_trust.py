@@ -70,7 +70,7 @@ def test_a_model_checkpoint_naming_a_module_is_corrupt_and_never_imported(run_co
     hostile_recipe(run, "soft_core_mapping", "model")
     for args in (("--report",), ("--export", "json", run.parent / "out"), ("--list",)):
         assert cli(spec, "--workdir", run, *args) == 0
-    with pytest.raises(UserError, match="model does not load .*built from a torch module"):
+    with pytest.raises(UserError, match="this model was built from a torch module, which only its spec may name"):
         RunDirectory(run).latest("model")
     with pytest.raises(UserError, match="built by builder 'torch', the spec says 'mlp'"):
         RunDirectory(run, spec=spec).latest("model")
@@ -180,3 +180,54 @@ def test_an_artifact_whose_shapes_do_not_fit_the_model_makes_its_step_rerun(run_
     assert cli(spec, "--workdir", run, "--quiet") == 0
     log = (run / "run.log").read_text()
     assert "[pretraining] runs: model does not load (RuntimeError" in log and "size mismatch" in log
+
+
+def test_a_manifest_or_report_nested_too_deeply_is_corrupt_not_a_crash(run_copy, capsys):
+    spec, run = run_copy
+    (run / "steps" / "hard_core_mapping" / "manifest.json").write_text("[" * 100000 + "]" * 100000)
+    assert cli(spec, "--workdir", run, "--list") == 0
+    assert cli(spec, "--workdir", run, "--export", "json", run.parent / "out") == 2
+    assert "'hard_core_mapping' is corrupt: manifest.json does not read as JSON (nested too deeply)" in \
+        capsys.readouterr().err
+    assert cli(spec, "--workdir", run, "--quiet") == 0
+    (run / "report.json").write_text("{" * 100000)
+    with pytest.raises(UserError, match="not a run directory"):
+        RunDirectory(run)
+
+
+@pytest.mark.parametrize("figures", [{"accuracy": "high"}, {"departure": [1, 2]}, {"spikes_per_sample": "x"}])
+def test_simulation_figures_of_the_wrong_kind_make_it_rerun(run_copy, figures):
+    spec, run = run_copy
+    path = run / "steps" / "simulation" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["figures"].update(figures)
+    path.write_text(json.dumps(manifest))
+    assert cli(spec, "--workdir", run, "--quiet") == 0
+    assert "[simulation] runs: manifest.json: figure" in (run / "run.log").read_text()
+    report = json.loads((run / "report.json").read_text())
+    report["simulation"].update(figures)
+    (run / "report.json").write_text(json.dumps(report))
+    with pytest.raises(UserError, match="report.json: the simulation section's figure"):
+        RunDirectory(run)
+
+
+def test_a_manifest_that_is_a_link_or_names_another_step_is_corrupt(run_copy, tmp_path):
+    spec, run = run_copy
+    manifest = run / "steps" / "pretraining" / "manifest.json"
+    outside = tmp_path / "manifest.json"
+    shutil.move(manifest, outside)
+    manifest.symlink_to(outside)
+    store = open_pipeline(str(spec), workdir=str(run), quiet=True).store
+    assert "symbolic link" in store.inspect("pretraining", None).detail
+    manifest.unlink()
+    record = json.loads(outside.read_text())
+    manifest.write_text(json.dumps({**record, "step": "../simulation"}))
+    assert store.inspect("pretraining", None).detail == "manifest.json: it names step '../simulation', not 'pretraining'"
+
+
+def test_an_export_into_the_run_directory_is_refused(run_copy, capsys):
+    spec, run = run_copy
+    assert cli(spec, "--workdir", run, "--export", "json", run / "steps" / "hard_core_mapping") == 2
+    assert "inside the run directory" in capsys.readouterr().err
+    assert sorted(p.name for p in (run / "steps" / "hard_core_mapping").iterdir()) == [
+        "hard_mapping.json", "hard_mapping.npz", "manifest.json"]
