@@ -11,13 +11,12 @@ import operator
 import einops
 import torch
 from torch import fx, nn
-from torch.fx.passes.shape_prop import ShapeProp
 
 from mappers.graph.mappers import (AddMapper, AvgPoolMapper, ConcatMapper, FlattenMapper, GlobalAvgPoolMapper,
                                    InputMapper, MaxPoolMapper, PerceptronMapper, RearrangeMapper)
 from mappers.graph.representation import MapperGraph
 from mappers.nn.perceptron import Perceptron
-from mappers.torch_fx.trace import Unrepresentable, source_line, trace
+from mappers.torch_fx.trace import Unrepresentable, described, source_line, trace
 
 RELUS = (torch.relu, nn.functional.relu)
 IDENTITIES = (nn.Dropout, nn.Identity)
@@ -117,7 +116,7 @@ class Converter:
                                        (node.args[1], node.kwargs.get("stride"), node.kwargs.get("padding", 0)))
             if padding != 0 or not isinstance(kernel, int) or not isinstance(stride or kernel, int):
                 return self.fail(node, "only square average pools without padding are supported")
-            channels = node.args[0].meta["tensor_meta"].shape[1]
+            channels = node.args[0].meta["shape"][1]
             self._structural(node, lambda s: AvgPoolMapper(s, kernel, stride, channels), node.args[0])
         elif op == "call_function" and target is torch.cat:
             tensors, dim = node.args[0], node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
@@ -182,6 +181,18 @@ class Converter:
             self.fail(node, "the output must be the last mapped operation")
 
 
+class ShapeRecorder(fx.Interpreter):
+    """Runs a traced graph once, keeping each tensor's shape in `node.meta['shape']` and the node last run in
+    `node` (torch's ShapeProp would print a traceback when one fails)."""
+
+    def run_node(self, node: fx.Node):
+        self.node = node
+        result = super().run_node(node)
+        if isinstance(result, torch.Tensor):
+            node.meta["shape"] = result.shape
+        return result
+
+
 def _target_name(node: fx.Node) -> str:
     return getattr(node.target, "__name__", str(node.target))
 
@@ -189,10 +200,16 @@ def _target_name(node: fx.Node) -> str:
 def convert(module: nn.Module, input_shape: tuple[int, ...], source_file: str | None = None) -> MapperGraph:
     """The mapper graph of `module` (in eval mode), or Unrepresentable listing every offending node."""
     gm = trace(module.eval(), source_file)
+    shapes = ShapeRecorder(gm)
+    shapes.extra_traceback = False  # fx would append the whole graph to the error's message
     try:
-        ShapeProp(gm).propagate(torch.zeros(1, *input_shape))
-    except Exception as error:
-        raise Unrepresentable([f"{type(module).__name__} does not run on inputs of shape {tuple(input_shape)}: {error}"])
+        with torch.no_grad():
+            shapes.run(torch.zeros(1, *input_shape))
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:
+        raise Unrepresentable([f"{type(module).__name__} does not run on inputs of shape {tuple(input_shape)}: "
+                               f"{described(error)} (at {source_line(shapes.node, source_file)})"]) from error
     converter = Converter(gm, source_file)
     for node in converter.gm.graph.nodes:
         converter.visit(node)

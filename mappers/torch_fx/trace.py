@@ -30,7 +30,9 @@ def trace(module: torch.nn.Module, source_file: str | None = None) -> fx.GraphMo
     tracer.record_stack_traces = True
     try:
         graph = tracer.trace(module)
-    except (Exception, SystemExit) as error:  # fx raises TraceError, TypeError, RuntimeError for data-dependent code
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # fx raises TraceError, TypeError, RuntimeError for data-dependent code
         hint = ("forward() must return its output, not exit" if isinstance(error, SystemExit) else
                 "the chip needs a fixed dataflow: move data-dependent branches out of forward()")
         raise Unrepresentable([f"cannot trace {type(module).__name__}: {described(error)} (at "
@@ -46,5 +48,15 @@ def raised_at(error: BaseException, source_file: str | None) -> str | None:
 
 
 def described(error: BaseException) -> str:
-    """`error` as the user reads it: `sys.exit(code)` for a SystemExit, else `Type: message`."""
-    return f"sys.exit({error.code!r})" if isinstance(error, SystemExit) else f"{type(error).__name__}: {error}"
+    """`error` as the user reads it, in one line: `sys.exit(code)` for a SystemExit, else `Type: first line`;
+    never raises (when the error cannot be printed, its type alone)."""
+    name = type(error).__name__
+    try:
+        if isinstance(error, SystemExit):
+            return f"sys.exit({error.code!r})"
+        lines = str(error).strip().splitlines()
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        return name
+    return f"{name}: {lines[0]}" if lines else name

@@ -75,7 +75,9 @@ def load_class(path: Path, name: str) -> tuple[type[nn.Module], int]:
     try:
         with _beside(path.parent):
             exec(code, module.__dict__)  # the very code parsed above
-    except (Exception, SystemExit) as error:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:
         del sys.modules[module_name]
         raise UnusableModule(f"{raised_at(error, str(path)) or path}: running {path.name} raised {described(error)};"
                              " the module file must import without errors") from error
@@ -90,7 +92,9 @@ def construct(cls: type[nn.Module], line: int, arguments: dict, path: Path) -> n
     """`cls(**arguments)`; any failure is one message with the arguments and the constructor's signature."""
     try:
         return cls(**arguments)
-    except (Exception, SystemExit) as error:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:
         try:
             takes = f"; it takes {cls.__name__}{inspect.signature(cls)}"
         except (TypeError, ValueError):

@@ -2,6 +2,8 @@
 
 import gzip
 import math
+import os
+import stat
 import zlib
 from pathlib import Path
 
@@ -13,6 +15,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 IDX_TYPES = {0x08: (np.uint8, "unsigned byte"), 0x09: (np.int8, "signed byte"), 0x0B: (">i2", "16-bit integer"),
              0x0C: (">i4", "32-bit integer"), 0x0D: (">f4", "32-bit float"), 0x0E: (">f8", "64-bit float")}
 TYPE_CODES = {np.dtype(dtype): code for code, (dtype, _) in IDX_TYPES.items()}
+MAX_DIMENSIONS = 4  # (n, channels, rows, columns); image sets need no more, and numpy holds at most 64
 
 
 def type_name(dtype: np.dtype) -> str:
@@ -38,6 +41,9 @@ def parse_idx(data: bytes, path: Path) -> np.ndarray:
     dims = data[3]
     if dims == 0:
         raise UserError(f"{path}: an IDX header with zero dimensions holds no array; delete it and fetch it again")
+    if dims > MAX_DIMENSIONS:
+        raise UserError(f"{path}: an IDX header with {dims} dimensions (image and label files have at most "
+                        f"{MAX_DIMENSIONS}); delete it and fetch it again")
     header = 4 + 4 * dims
     if len(data) < header:
         raise UserError(f"{path}: truncated IDX header ({len(data)} bytes for {dims} dimensions)")
@@ -52,10 +58,21 @@ def parse_idx(data: bytes, path: Path) -> np.ndarray:
     return np.frombuffer(data, dtype, offset=header, count=count).reshape(shape)
 
 
+def regular_file(path: Path) -> Path:
+    """`path`, when it is a regular file (a FIFO or a device would block or never end); UserError otherwise."""
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "a device")
+        raise UserError(f"{path}: is {kind}, not a regular file; make it a readable file, or set data.root to a "
+                        "folder whose IDX files are")
+    return path
+
+
 def read_idx(path: Path) -> np.ndarray:
     """The array in the IDX file `path` (plain or gzipped); UserError when it cannot be read."""
     try:
-        raw = path.read_bytes()
+        raw = regular_file(path).read_bytes()
     except OSError as error:
         raise UserError(f"{path}: cannot be read ({error.strerror or error}); make it a readable file, or set "
                         "data.root to a folder whose IDX files are") from error

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from runner.data.http_fetch import NOT_KEPT, fetch
-from runner.data.idx import GZIP_MAGIC, decompressed, read_idx, type_name
+from runner.data.idx import GZIP_MAGIC, decompressed, read_idx, regular_file, type_name
 from runner.data.splits import DataSplits, split_by_permutation
 from runner.engine.atomic import write_atomic
 from runner.errors import UserError
@@ -52,9 +52,10 @@ def cache_dir(provider: str) -> Path:
 
 
 def find_file(directory: Path, name: str) -> Path | None:
-    """`name` or `name.gz` in `directory`; whatever stands there counts (reading it tells a folder from a file)."""
+    """`name` or `name.gz` in `directory`; UserError when what stands there is not a regular file."""
     try:
-        return next((c for c in (directory / name, directory / f"{name}.gz") if c.exists()), None)
+        found = next((c for c in (directory / name, directory / f"{name}.gz") if c.exists()), None)
+        return None if found is None else regular_file(found)
     except OSError as error:
         raise UserError(f"{directory}: cannot be searched ({error.strerror or error}); make it readable, or set "
                         "data.root to another folder") from error

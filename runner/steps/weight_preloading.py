@@ -22,8 +22,17 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
         raise UserError(f"weight_preloading: {path} is not a readable state_dict ({error})") from error
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise UserError(f"weight_preloading: {path} does not hold a state_dict (a mapping of names to tensors)")
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) and v.layout == torch.strided
+                                              for v in state.values()):
+        raise UserError(f"weight_preloading: {path} does not hold a state_dict (a mapping of names to dense tensors)")
+    unnamed = [k for k in state if not isinstance(k, str)]
+    if unnamed:
+        raise UserError(f"weight_preloading: {path} has the key {unnamed[0]!r}; its keys must be tensor names "
+                        "(strings), as in a model's state_dict()")
+    broken = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if broken:
+        raise UserError(f"weight_preloading: tensor {broken[0]} in {path} holds NaN or infinite values; save the "
+                        "weights of a model whose training converged")
     return state
 
 

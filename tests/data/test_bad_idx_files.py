@@ -117,7 +117,7 @@ def test_a_folder_in_place_of_a_file(image_set):
     path = image_set / "t10k-images-idx3-ubyte"
     path.unlink()
     path.mkdir()
-    assert refusal(image_set) == (f"{path}: cannot be read (Is a directory); make it a readable file, or set "
+    assert refusal(image_set) == (f"{path}: is a folder, not a regular file; make it a readable file, or set "
                                   "data.root to a folder whose IDX files are")
 
 
