@@ -1,5 +1,7 @@
 """`runner SPEC --check`: beyond the spec itself, will the model fit the chip? Answered before training."""
 
+import dataclasses
+
 import numpy as np
 
 from mappers.hardware.estimate import estimate_cores
@@ -21,10 +23,12 @@ def platform_budget(platform) -> tuple[CoreBudget, np.ndarray]:
 
 
 def chip_fit(spec) -> str:
-    """One line on the cores the model needs against the chip; UserError (exit 2) when it cannot fit.
-    The data's shape comes from the spec: nothing is loaded or downloaded."""
+    """One line on the cores the model needs against the chip; UserError (exit 2) when it cannot fit, also when
+    weights the pipeline quantizes could not fit their bit range. The data's shape comes from the spec alone."""
     recipe = Recipe(spec.model.builder, resolved_config(spec), *data_shape(**spec.section("data")))
     budget, types = platform_budget(spec.platform)
+    if any(entry.type == "weight_quantization" for entry in spec.steps):
+        budget = dataclasses.replace(budget, weight_bits=spec.platform.weight_bits)
     try:
         estimate = estimate_cores(build_model(recipe), budget, types, spec.platform.threshold)
     except (MappingError, PackingError, Unrepresentable, ValueError) as error:

@@ -24,8 +24,8 @@ class CoreEstimate:
 
 
 def estimate_cores(graph, budget: CoreBudget, core_types: np.ndarray, sharing: str = "per_neuron") -> CoreEstimate:
-    """Map `graph` (weights irrelevant) and pack it onto `core_types` rows (axons, neurons, count);
-    when it does not fit, the counts it would need."""
+    """Map `graph` (weights irrelevant; `budget.weight_bits` for integer weights to come) and pack it onto
+    `core_types` rows (axons, neurons, count); when it does not fit, the counts it would need."""
     compute_per_source_scales(graph)
     ir = map_soft_cores(graph, budget)
     axons = np.array([c.axons for c in ir.cores], np.int64)

@@ -4,12 +4,14 @@ With a partial-sum core type (signed, non-spiking) the partial cores pass their 
 input v_j on and the accumulator adds them: exact in every mode. Without it, each partial
 core has two spiking neurons per output, relu(v_j)/t_j and relu(-v_j)/t_j, with t_j the sum of
 |w| of the chunk (so inputs in [0, 1] never saturate them), and the accumulator weighs them
-by +t_j and -t_j: exact in continuous TTFS, approximate where spikes are quantized.
+by +t_j and -t_j: exact in continuous TTFS, approximate where spikes are quantized. With integer
+weights t_j must fit the weight range too, which a trained layer's sums of |w| do not.
 """
 
 import numpy as np
 
 from mappers.ir.graph import ALWAYS_ON, IRGraph, MappingError, NeuralCore
+from mappers.nn.quantization import integer_range
 
 
 def accumulator_tile(name: str, chunks: int, per_output: int, axons: int, neurons: int) -> int:
@@ -21,6 +23,35 @@ def accumulator_tile(name: str, chunks: int, per_output: int, axons: int, neuron
     return tile
 
 
+def partial_gains(weights: np.ndarray, axons: int) -> np.ndarray:
+    """(chunks, outputs): each chunk's sum of |w| per output (1 where all are 0), the threshold t_j of its
+    signed partial core and its weight +-t_j in the accumulating core."""
+    fan_in = weights.shape[0] - 1
+    sums = np.stack([np.abs(weights[j:min(j + axons, fan_in)]).sum(axis=0) for j in range(0, fan_in, axons)])
+    return np.where(sums > 0, sums, 1).astype(weights.dtype)
+
+
+def check_accumulator_range(name: str, weights: np.ndarray, axons: int, bits: int) -> None:
+    """MappingError when the signed split's accumulator weights leave the `bits`-bit range (0: float program);
+    float `weights` still to be quantized (a layout-only estimate) are refused from the layout alone."""
+    if not bits:
+        return
+    lo, hi = integer_range(bits)
+    where = (f"layer {name} ({weights.shape[0]} axons) is axon-tiled onto cores of {axons} axons without "
+             "partial-sum cores: its accumulating core")
+    advice = (f"enable platform.partial_sum_cores, or use a core type of at least {weights.shape[0]} axons "
+              "(a larger platform.weight_bits scales the weights with the range and does not help)")
+    if weights.dtype.kind != "i":
+        raise MappingError(
+            f"{where} would weigh each partial core by the sum of |w| over its chunk, up to {axons} x {-lo} = "
+            f"{axons * -lo}, while the {bits}-bit weights are scaled so the largest reaches {hi} on its own: "
+            f"any dense trained layer leaves [{lo}, {hi}]; {advice}")
+    top = int(partial_gains(weights, axons).max())
+    if top > hi:
+        raise MappingError(f"{where} gets weights in [{-top}, {top}] (each partial core's sum of |w|), outside "
+                           f"the {bits}-bit weight range [{lo}, {hi}]; {advice}")
+
+
 def map_axon_tiled(ir: IRGraph, name: str, weights: np.ndarray, threshold, sources: np.ndarray,
                    is_output: bool, axons: int, neurons: int, partial_sum: bool) -> np.ndarray:
     """Cores computing one position of a layer whose `weights` (fan-in + bias row) exceed `axons`."""
@@ -28,6 +59,7 @@ def map_axon_tiled(ir: IRGraph, name: str, weights: np.ndarray, threshold, sourc
     chunks = -(-fan_in // axons)
     per_output = 1 if partial_sum else 2
     tile = accumulator_tile(name, chunks, per_output, axons, neurons)
+    bounds = partial_gains(weights, axons)
     values = np.empty(outputs, np.int64)
     for start in range(0, outputs, tile):
         stop = min(start + tile, outputs)
@@ -40,8 +72,7 @@ def map_axon_tiled(ir: IRGraph, name: str, weights: np.ndarray, threshold, sourc
                 core = NeuralCore(label, block, np.ones(stop - start, weights.dtype), sources[rows], partial=True)
                 gains.append(np.ones(stop - start, weights.dtype))
             else:
-                bound = np.abs(block).sum(axis=0)
-                bound = np.where(bound > 0, bound, 1).astype(weights.dtype)
+                bound = bounds[j, start:stop]
                 core = NeuralCore(label, np.hstack([block, -block]), np.concatenate([bound, bound]), sources[rows])
                 gains += [bound, -bound]
             inputs.append(ir.add_core(core))

@@ -9,7 +9,7 @@ from mappers.graph.representation import MapperGraph
 from mappers.graph.mappers import AddMapper, AvgPoolMapper, GlobalAvgPoolMapper, MaxPoolMapper, PerceptronMapper
 from mappers.graph.scales import scale_maps
 from mappers.ir.graph import ALWAYS_ON, FIRST_INPUT, OFF, ComputeOp, IRGraph, MappingError, NeuralCore
-from mappers.ir.axon_tiling import map_axon_tiled
+from mappers.ir.axon_tiling import check_accumulator_range, map_axon_tiled
 from mappers.ir.im2col import receptive_fields
 from mappers.nn.effective import effective_parameters
 from mappers.nn.perceptron import Perceptron
@@ -24,6 +24,8 @@ class CoreBudget:
     partial_sum: bool = False
     exact_layers: frozenset = frozenset()
     """Layers tiled with partial sums even where the chip has none (to measure the signed split's error)."""
+    weight_bits: int = 0
+    """The bits float weights will be quantized to (a layout-only estimate); a quantized perceptron has its own."""
 
     def neuron_tile(self, axons: int) -> int | None:
         """Neurons per tile: the widest core type holding all `axons`; None when none does."""
@@ -63,13 +65,15 @@ def map_perceptron(ir: IRGraph, name: str, p: Perceptron, inputs: np.ndarray, bu
         raise MappingError(
             f"layer {name} needs {weights.shape[0]} axons (fan-in + bias) but the largest core has "
             f"{budget.largest()[0]}; use cores with more axons, a narrower layer, or platform.allow_axon_tiling: true")
+    axons, neurons = budget.largest()
+    exact = budget.partial_sum or name in budget.exact_layers
+    if tile is None and not exact:
+        check_accumulator_range(name, weights, axons, int(p.weight_bits) or budget.weight_bits)
     outputs = np.empty((len(fields), weights.shape[1]), np.int64)
     for position, field in enumerate(fields):
         sources = np.append(field, ALWAYS_ON).astype(np.int64)
         where = f"@{position}" if spatial else ""
         if tile is None:
-            axons, neurons = budget.largest()
-            exact = budget.partial_sum or name in budget.exact_layers
             outputs[position] = map_axon_tiled(ir, f"{name}{where}", weights, threshold, sources, p.is_output,
                                                axons, neurons, exact)
             continue

@@ -2,7 +2,8 @@
 
 from mappers.graph.scales import compute_per_source_scales
 from mappers.hardware.lowering import chip_program
-from mappers.ir.soft_mapping import CoreBudget, MappingError, map_soft_cores
+from mappers.ir.soft_mapping import MappingError, map_soft_cores
+from runner.check import platform_budget
 from runner.engine.step import PipelineStep, StepResult
 from runner.steps.reads import CORE_BUDGET, SPIKING_OPTIONS
 from runner.errors import UserError
@@ -19,9 +20,7 @@ class SoftCoreMappingStep(PipelineStep):
     def run(self, ctx) -> StepResult:
         model = ctx.get("model")
         compute_per_source_scales(model)
-        platform = ctx.spec.platform
-        budget = CoreBudget(tuple((c.axons, c.neurons) for c in platform.cores),
-                            axon_tiling=platform.allow_axon_tiling, partial_sum=platform.partial_sum_cores)
+        budget = platform_budget(ctx.spec.platform)[0]
         try:
             ir = map_soft_cores(model, budget)
         except MappingError as error:
