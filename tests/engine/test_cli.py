@@ -103,6 +103,37 @@ def test_export_of_the_hard_core_mapping_reads_back(small_spec, tmp_path):
     weights = arrays["weights"][first["weights_at"]:first["weights_at"] + first["axons"] * first["neurons"]]
     assert weights.shape == (first["axons"] * first["neurons"],)
     assert len(document["hard_cores"]) >= document["lower_bound"] >= 1
+    check_hard_cores(document, arrays, np.load(tmp_path / "out" / "hard_cores.npz", allow_pickle=False))
     refused = runner(spec, "--workdir", workdir, "--export", "nir", tmp_path / "x.nir")
     assert refused.returncode == 2 and "NIR has no fire-once (time-to-first-spike) neuron" in refused.stderr
     assert "Traceback" not in refused.stderr and not (tmp_path / "x.nir").exists()
+
+
+def check_hard_cores(document, arrays, hard):
+    """Every soft core's block sits in its hard core's crossbar at its offsets, with its sources, thresholds, kind
+    and values; everything else is unused: zero weights, off axons, kind -1, never-firing thresholds."""
+    import numpy as np
+    weights, sources, kinds = hard["weights"].copy(), hard["sources"].copy(), hard["kinds"].copy()
+    for core in document["soft_cores"]:
+        h = document["hard_cores"][core["hard_core"]]
+        size = h["axons"] * h["neurons"]
+        crossbar = weights[h["weights_at"]:h["weights_at"] + size].reshape(h["axons"], h["neurons"])
+        a0, n0, a, m = core["axon_offset"], core["neuron_offset"], core["axons"], core["neurons"]
+        block = arrays["weights"][core["weights_at"]:core["weights_at"] + a * m].reshape(a, m)
+        np.testing.assert_array_equal(crossbar[a0:a0 + a, n0:n0 + m], block)
+        crossbar[a0:a0 + a, n0:n0 + m] = 0
+        axons, neurons = slice(h["sources_at"] + a0, h["sources_at"] + a0 + a), slice(h["neurons_at"] + n0,
+                                                                                      h["neurons_at"] + n0 + m)
+        np.testing.assert_array_equal(sources[axons], arrays["sources"][core["sources_at"]:core["sources_at"] + a])
+        np.testing.assert_array_equal(hard["thresholds"][neurons],
+                                      arrays["thresholds"][core["thresholds_at"]:core["thresholds_at"] + m])
+        assert hard["produces"][neurons].tolist() == list(range(core["first_value"], core["first_value"] + m))
+        assert set(kinds[neurons].tolist()) == {document["kinds"][core["kind"]]}
+        sources[axons], kinds[neurons] = 0, document["kinds"]["unused"]
+    assert not weights.any() and not sources.any() and set(kinds.tolist()) == {-1}
+    unused = hard["kinds"] == -1
+    assert unused.any() and np.all(hard["thresholds"][unused] == np.inf) and np.all(hard["produces"][unused] == -1)
+    assert sum(h["used_neurons"] for h in document["hard_cores"]) == int((~unused).sum())
+    assert sum(h["used_axons"] for h in document["hard_cores"]) == sum(c["axons"] for c in document["soft_cores"])
+    assert [h["neurons_at"] for h in document["hard_cores"]] == np.cumsum(
+        [0] + [h["neurons"] for h in document["hard_cores"]])[:-1].tolist()

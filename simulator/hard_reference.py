@@ -1,0 +1,167 @@
+"""The torch reference of a hard-core program: every hard core runs as its full dense crossbar.
+
+Each hard core is evaluated once per level it has neurons at (its whole matrix product over all its
+axons, of which only that level's neurons are kept), compute ops at their own level; in rate coding
+the same per-level evaluation repeats every cycle of each stage. The semantics are `reference`'s
+functions, so a correct placement gives the soft-core reference's results exactly.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from simulator.hard_program import UNUSED, HardProgram, levels, ranges
+from simulator.options import RateOptions, SimulationOutput
+from simulator.program import OUTPUT, PARTIAL, SPIKING
+from simulator.reference import (class_scores, compute_op, cycle_values, exact_dtype, op_tensors, rate_fire,
+                                 rate_trains, simulate_with, ttfs_fire, ttfs_values)
+
+
+@dataclass
+class Evaluation:
+    """One hard core at one level (and, in rate coding, one stage): the values its axons read, and the neurons it keeps with their
+    columns of the dense crossbar (every axon's row, off-block zeros included): the first `firing` spiking,
+    up to `held` output neurons (both hold a potential), then partial sums. `thresholds` of the spiking ones."""
+
+    sources: torch.Tensor
+    weights: torch.Tensor
+    neurons: torch.Tensor
+    produces: torch.Tensor
+    thresholds: torch.Tensor
+    firing: int
+    held: int
+
+
+KIND_ORDER = {SPIKING: 0, OUTPUT: 1, PARTIAL: 2}
+
+
+def spans(starts: np.ndarray, lengths: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """(the indices start..start + length - 1 of every span, concatenated; each index's span number)."""
+    return torch.from_numpy(ranges(starts, lengths)), torch.from_numpy(np.repeat(np.arange(len(lengths)), lengths))
+
+
+class HardCoreReference:
+    """Torch views of a hard-core program, its levels and its per-level evaluations, prepared once."""
+
+    def __init__(self, program: HardProgram):
+        p = self.p = program
+        self.dtype = exact_dtype(program)
+        neuron_level, self.op_level = levels(p)
+        stages = p.stage if p.mode == "rate" else np.zeros_like(p.stage)  # TTFS values need no stages
+        self.evaluations: dict[tuple[int, int], list[Evaluation]] = {}
+        for h in range(p.n_hard_cores):
+            span = p.core_neurons(h)
+            for stage, level in sorted(set(zip(stages[span].tolist(), neuron_level[span].tolist()))):
+                if level >= 0:
+                    kept = np.flatnonzero((neuron_level[span] == level) & (stages[span] == stage))
+                    self.evaluations.setdefault((stage, level), []).append(self.evaluation(h, kept))
+        self.depth = int(max(neuron_level.max(initial=0), self.op_level.max(initial=0)))
+        self.ops, self.factors = op_tensors(p)
+        producer = np.full(p.n_values, -1, np.int64)
+        used = np.flatnonzero(p.kind != UNUSED)
+        producer[p.produces[used]] = used
+        self.output_neurons = producer[p.output_values]
+        if np.any(self.output_neurons < 0):
+            value = p.output_values[np.argmax(self.output_neurons < 0)]
+            raise ValueError(f"class output value {value} is produced by no hard-core neuron (a placement error)")
+        self.output_thresholds = p.thresholds[self.output_neurons]
+        starts = p.neuron_offset[p.block_hard_core] + p.block_neuron_offset
+        self.block_neurons, self.neuron_block = spans(starts, p.block_neurons)
+        self.block_stage = p.stage[starts]
+        self.spiking = torch.from_numpy(p.kind == SPIKING)
+
+    def evaluation(self, h: int, columns: np.ndarray) -> Evaluation:
+        """Hard core h keeping `columns`, ordered spiking, output, partial."""
+        p = self.p
+        kinds = p.kind[p.core_neurons(h)][columns]
+        columns = columns[np.argsort([KIND_ORDER[k] for k in kinds.tolist()], kind="stable")]
+        neurons = p.neuron_offset[h] + columns
+        firing, held = int(np.sum(kinds == SPIKING)), int(np.sum(kinds != PARTIAL))
+        weights = np.ascontiguousarray(p.core_weights(h)[:, columns])
+        return Evaluation(torch.from_numpy(p.core_sources(h)),
+                          torch.from_numpy(weights).to(torch.float64 if p.mode == "ttfs" else self.dtype),
+                          torch.from_numpy(neurons), torch.from_numpy(p.produces[neurons]),
+                          torch.from_numpy(p.thresholds[neurons[:firing]]), firing, held)
+
+    def per_block(self, per_neuron: torch.Tensor) -> torch.Tensor:
+        """Sum a per-hard-neuron figure over each block's neurons (spikes and activity per soft core)."""
+        totals = torch.zeros(self.p.n_cores, dtype=per_neuron.dtype)
+        return totals.index_add_(0, self.neuron_block, per_neuron[self.block_neurons])
+
+    def block_reads(self, blocks: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """For `blocks`: (the value every one of their axons reads, that axon's block)."""
+        p = self.p
+        axons, block = spans(p.source_offset[p.block_hard_core[blocks]] + p.block_axon_offset[blocks],
+                             p.block_axons[blocks])
+        return torch.from_numpy(p.sources)[axons], torch.from_numpy(blocks)[block]
+
+    def synaptic_ops(self, values: torch.Tensor, reads) -> torch.Tensor:
+        """Per soft core: the nonzero values its block's axons read, times its neurons (0 outside `reads`)."""
+        read, block = reads
+        active = torch.zeros(self.p.n_cores, dtype=torch.int64).index_add_(0, block, (values != 0)[:, read].sum(0))
+        return active * torch.from_numpy(self.p.block_neurons)
+
+    def closed_form(self, x: torch.Tensor):
+        """TTFS modes: level by level, compute ops at their level; returns what `ReferenceChip.closed_form` does."""
+        p, quantized = self.p, self.p.mode == "ttfs_quantized"
+        values = ttfs_values(x, p, self.dtype)
+        spikes = torch.zeros(len(p.kind), dtype=torch.int64)
+        activity = torch.zeros(len(p.kind), dtype=torch.float64)
+        grid = "levels" if quantized else "continuous"
+        for level in range(1, self.depth + 1):
+            for o in np.flatnonzero(self.op_level == level):
+                compute_op(values, p, o, self.ops[o], self.factors[o], grid, p.steps)
+            for e in self.evaluations.get((0, level), []):
+                v = values[:, e.sources] @ e.weights
+                y, active = ttfs_fire(v[:, :e.firing], e.thresholds, quantized, p.steps)
+                v[:, :e.firing] = y
+                spikes[e.neurons[:e.firing]] += (y > 0).sum(0)
+                activity[e.neurons[:e.firing]] += active.sum(0)
+                values[:, e.produces] = v
+        synops = self.synaptic_ops(values, self.block_reads(np.arange(p.n_cores)))
+        scores = class_scores(values[:, p.output_values], self.output_thresholds, p.steps if quantized else 1)
+        return scores, self.per_block(spikes), self.per_block(activity), synops, values
+
+    def rate(self, x: torch.Tensor, options: RateOptions, offset: int):
+        """Rate coding: stage by stage, T cycles each, every cycle level by level (zero-delay spikes)."""
+        p, steps, n = self.p, self.p.steps, len(x)
+        trains = rate_trains(x, p, options, offset)
+        counts = torch.zeros(n, p.n_values, dtype=torch.int64)
+        counts[:, 2:2 + p.n_inputs] = trains.sum(0)
+        counts[:, 1] = steps
+        potential = torch.zeros(n, len(p.kind), dtype=self.dtype)
+        replay = torch.zeros(p.n_values, dtype=torch.bool)
+        synops = torch.zeros(p.n_cores, dtype=torch.int64)
+        for stage in range(p.n_stages):
+            reads = self.block_reads(np.flatnonzero(self.block_stage == stage))
+            order = [self.evaluations.get((stage, level), []) for level in range(1, self.depth + 1)]
+            for t in range(steps):
+                now = cycle_values(trains[t], counts, replay, t, p, self.dtype)
+                for e in (e for evaluations in order for e in evaluations):
+                    current = now[:, e.sources] @ e.weights
+                    now[:, e.produces[e.held:]] = current[:, e.held:]
+                    potential[:, e.neurons[:e.held]] += current[:, :e.held]
+                    fire, made = e.neurons[:e.firing], e.produces[:e.firing]
+                    fired, potential[:, fire] = rate_fire(potential[:, fire], e.thresholds, options)
+                    now[:, made] = fired.to(self.dtype)
+                    counts[:, made] += fired.long()
+                synops += self.synaptic_ops(now, reads)
+            for o in np.flatnonzero(p.op_stage == stage):
+                compute_op(counts, p, o, self.ops[o], self.factors[o], "counts", steps)
+                replay[torch.from_numpy(p.op_outputs(o))] = True
+            made = torch.from_numpy((p.stage == stage) & (p.kind == SPIKING))
+            replay[torch.from_numpy(p.produces)[made]] = True
+        spikes = torch.zeros(len(p.kind), dtype=torch.int64)
+        spikes[self.spiking] = counts[:, torch.from_numpy(p.produces)[self.spiking]].sum(0)
+        block_spikes = self.per_block(spikes)
+        scores = class_scores(potential[:, self.output_neurons], self.output_thresholds, steps)
+        return scores, block_spikes, block_spikes.double() / steps, synops, counts
+
+
+def simulate_hard_reference(program: HardProgram, x: np.ndarray, *, batch_size: int = 250, encoding: str = "uniform",
+                            firing: str = "default", thresholding: str = "<", seed: int = 0,
+                            progress=None) -> SimulationOutput:
+    """`simulate_reference` of a hard-core program: same arguments, outputs per soft core."""
+    options = RateOptions(encoding, firing, thresholding, seed)
+    return simulate_with(HardCoreReference(program), program, x, batch_size, options, progress)
