@@ -11,13 +11,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.program import Crossbars
+
 UNUSED = -1
 NEVER = {"i": np.iinfo(np.int64).max, "f": np.inf}
 """The threshold of an unused neuron, per weight dtype kind (integer, float)."""
 
 
 @dataclass(frozen=True)
-class HardProgram:
+class HardProgram(Crossbars):
     """Hard cores (`core_type`, `axon_count` x `neuron_count`, arrays at `weight_offset`, `source_offset`,
     `neuron_offset`, the last two ending with the total), the placed blocks (`block_*`, one per soft core)
     and the compute ops (run after stage `op_stage`, otherwise as in ChipProgram)."""
@@ -55,10 +57,6 @@ class HardProgram:
     output_values: np.ndarray
 
     @property
-    def integer(self) -> bool:
-        return self.weights.dtype.kind == "i"
-
-    @property
     def n_hard_cores(self) -> int:
         return len(self.core_type)
 
@@ -66,19 +64,6 @@ class HardProgram:
     def n_cores(self) -> int:
         """The soft cores (blocks): per-core figures of a run count per soft core, as for a ChipProgram."""
         return len(self.block_hard_core)
-
-    @property
-    def n_classes(self) -> int:
-        return len(self.output_values)
-
-    def core_weights(self, h: int) -> np.ndarray:
-        """Hard core h's dense crossbar, axons x neurons."""
-        start = self.weight_offset[h]
-        return self.weights[start:start + self.axon_count[h] * self.neuron_count[h]].reshape(
-            self.axon_count[h], self.neuron_count[h])
-
-    def core_sources(self, h: int) -> np.ndarray:
-        return self.sources[self.source_offset[h]:self.source_offset[h + 1]]
 
     def core_neurons(self, h: int) -> slice:
         """Hard core h's span in the per-neuron arrays."""

@@ -18,8 +18,30 @@ MAX, SUM = 0, 1
 MODES = ("ttfs", "ttfs_quantized", "rate")
 
 
+class Crossbars:
+    """What a program of crossbars offers over its flat arrays: each crossbar's weights and axon sources."""
+
+    @property
+    def integer(self) -> bool:
+        return self.weights.dtype.kind == "i"
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.output_values)
+
+    def core_weights(self, c: int) -> np.ndarray:
+        """Crossbar c's weights, axons x neurons."""
+        start = self.weight_offset[c]
+        return self.weights[start:start + self.axon_count[c] * self.neuron_count[c]].reshape(
+            self.axon_count[c], self.neuron_count[c])
+
+    def core_sources(self, c: int) -> np.ndarray:
+        """The value index each axon of crossbar `c` reads."""
+        return self.sources[self.source_offset[c]:self.source_offset[c + 1]]
+
+
 @dataclass(frozen=True)
-class ChipProgram:
+class ChipProgram(Crossbars):
     """Weights are int64 in an integer program (then thresholds too), else float64."""
 
     mode: str
@@ -50,25 +72,8 @@ class ChipProgram:
     output_thresholds: np.ndarray
 
     @property
-    def integer(self) -> bool:
-        return self.weights.dtype.kind == "i"
-
-    @property
     def n_cores(self) -> int:
         return len(self.core_kind)
-
-    @property
-    def n_classes(self) -> int:
-        return len(self.output_values)
-
-    def core_weights(self, c: int) -> np.ndarray:
-        start = self.weight_offset[c]
-        return self.weights[start:start + self.axon_count[c] * self.neuron_count[c]].reshape(
-            self.axon_count[c], self.neuron_count[c])
-
-    def core_sources(self, c: int) -> np.ndarray:
-        """The value index each axon of core `c` reads."""
-        return self.sources[self.source_offset[c]:self.source_offset[c + 1]]
 
 
 def float64_is_exact(program: ChipProgram) -> bool:
