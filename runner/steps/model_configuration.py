@@ -12,7 +12,8 @@ def recipe_problem(recipe, spec, config=None) -> str | None:
     shape, classes = data_shape(**spec.section("data"))
     expected = {"builder": spec.model.builder, "config": resolved_config(spec) if config is None else config,
                 "input_shape": list(shape), "n_classes": classes}
-    if recipe != json.loads(json.dumps(expected)):
+    plain = lambda value: json.loads(json.dumps(value))  # a recipe in memory holds tuples where its file has lists
+    if plain(recipe) != plain(expected):
         return "recipe.json is not the recipe the spec gives (builder, config, input shape, classes)"
     return None
 
