@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 import simulator
-from mappers.hardware.lowering import chip_program
+from mappers.hardware.hard_program import deployed_chip
 from runner.engine.manifest import read_json
 from runner.engine.store import CheckpointStore, CorruptCheckpoint
 from runner.errors import UserError
@@ -103,14 +103,18 @@ class RunDirectory:
                          f"(with --workdir {self.path} if that is not the spec's own) to rebuild it")
 
     def chip(self, mode: str | None = None, steps: int | None = None):
-        """The chip program of the hard-core mapping, in the run's spiking mode unless told otherwise."""
+        """What the kernels run of the deployed hard cores, in the run's spiking mode unless told otherwise."""
         simulation = self.report.get("simulation") or {}
         if self.spec is not None:
             simulation = {"mode": self.spec.spiking.mode, "steps": self.spec.spiking.steps}
         mode, steps = mode or simulation.get("mode"), steps or simulation.get("steps")
         if mode is None:
             raise UserError(f"{self.path}: the run has not simulated yet; name the mode and steps")
-        return chip_program(self.latest("hard_mapping").ir, mode, steps)
+        threshold = self.spec.platform.threshold if self.spec is not None else "per_neuron"
+        try:
+            return deployed_chip(self.latest("hard_mapping"), mode, steps, threshold)
+        except ValueError as error:
+            raise UserError(f"{self.path}: the hard-core mapping cannot be deployed: {error}") from error
 
     def simulate(self, x: np.ndarray, **options) -> simulator.SimulationOutput:
         """Run inputs (samples x features in [0, 1]) on the deployed chip with the Numba kernels."""

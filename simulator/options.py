@@ -37,3 +37,12 @@ class SimulationOutput:
     @property
     def predictions(self) -> np.ndarray:
         return np.argmax(self.scores, axis=1)
+
+    def same_as(self, other: "SimulationOutput", exact: bool = True) -> bool:
+        """The same class scores (exactly, or within 1e-9 where values are real numbers), spikes and synaptic
+        operations per core, hence the same predictions."""
+        scores = np.array_equal(self.scores, other.scores) if exact else \
+            np.allclose(self.scores, other.scores, rtol=1e-9, atol=1e-9)
+        return (scores and np.array_equal(self.spike_counts, other.spike_counts)
+                and np.array_equal(self.synaptic_ops, other.synaptic_ops)
+                and np.array_equal(self.predictions, other.predictions))

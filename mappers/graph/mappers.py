@@ -98,10 +98,26 @@ class MaxPoolMapper(Mapper):
 
 
 class GlobalAvgPoolMapper(Mapper):
-    """Mean over the spatial axes; as the readout it is one exact neural core per channel."""
+    """Mean over the spatial axes, one core per channel. As the readout (no neural node after it) those are exact
+    output cores; inside the network they are spiking cores that floor the mean of levels, so the model lands
+    on the chip's staircase as an average pool does (per channel, at the channel's scale, no shift)."""
+
+    def __init__(self, source: int, channels: int):
+        super().__init__((source,))
+        self.activation = Activation()
+        self.register_buffer("channel_scales", torch.ones(channels))
+
+    @property
+    def readout(self) -> bool:
+        return self.activation is None
+
+    def make_readout(self) -> None:
+        """The graph's readout: the exact mean, and nothing for the tuning steps to adapt."""
+        self.activation = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.mean(dim=(2, 3))
+        mean = x.mean(dim=(2, 3))
+        return mean if self.readout else self.activation(mean, self.channel_scales)
 
 
 class AddMapper(Mapper):

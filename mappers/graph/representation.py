@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from mappers.graph.mappers import InputMapper, Mapper, PerceptronMapper
+from mappers.graph.mappers import GlobalAvgPoolMapper, InputMapper, Mapper, PerceptronMapper
 from mappers.nn.perceptron import Perceptron
 
 
@@ -22,6 +22,14 @@ class MapperGraph(nn.Module):
                 raise ValueError(f"node {i} reads a later node: the graph must be topologically ordered")
         self.input_shape = tuple(input_shape)
         self.nodes = nn.ModuleList(nodes)
+        readout = self.nodes[self.readout_index]
+        if isinstance(readout, GlobalAvgPoolMapper):
+            readout.make_readout()
+
+    @property
+    def readout_index(self) -> int:
+        """The last node that computes: only structural nodes (flatten, rearrange) may follow it."""
+        return max(i for i, node in enumerate(self.nodes) if not hasattr(node, "route"))
 
     @property
     def input_node(self) -> InputMapper:

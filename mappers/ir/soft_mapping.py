@@ -141,7 +141,6 @@ def map_with_values(graph: MapperGraph, budget: CoreBudget) -> tuple[IRGraph, li
     quantized = {int(p.weight_bits) > 0 for _, p in graph.perceptrons()}
     if len(quantized) > 1:
         raise MappingError("some perceptrons have integer weights and some float: quantize all or none")
-    last = f"node{len(graph.nodes) - 1}"
     scales = scale_maps(graph)
 
     def visit(name: str, node, elements: np.ndarray, *others: np.ndarray) -> np.ndarray:
@@ -154,7 +153,7 @@ def map_with_values(graph: MapperGraph, budget: CoreBudget) -> tuple[IRGraph, li
         if isinstance(node, MaxPoolMapper):
             return map_max_pool(ir, name, node, elements)
         if isinstance(node, GlobalAvgPoolMapper):
-            return map_global_average(ir, name, elements, quantized == {True}, readout=name == last)
+            return map_global_average(ir, name, elements, quantized == {True}, readout=node.readout)
         raise MappingError(f"{name}: {type(node).__name__} cannot be mapped to cores")
 
     values = graph.propagate(inputs, visit)

@@ -100,7 +100,8 @@ class Converter:
             size = module.output_size if module is not None else node.args[1]
             if size not in (1, (1, 1)):
                 return self.fail(node, "only global average pooling (output size 1) maps exactly to cores")
-            self._structural(node, lambda s: GlobalAvgPoolMapper((s,)), node.args[0])
+            channels = node.args[0].meta["shape"][1]
+            self._structural(node, lambda s: GlobalAvgPoolMapper(s, channels), node.args[0])
         elif isinstance(module, nn.Flatten) or (op == "call_function" and target is torch.flatten) or \
                 (op == "call_method" and target in ("flatten", "view", "reshape")):
             if not self._flattens(node):

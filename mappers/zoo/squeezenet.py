@@ -47,5 +47,5 @@ def build_squeezenet(config: dict, input_shape: tuple[int, ...], n_classes: int)
             nodes.append(MaxPoolMapper(last, 2))
             last = len(nodes) - 1
     classifier = conv(last, channels, n_classes, 1)
-    nodes.append(GlobalAvgPoolMapper((classifier,)))
+    nodes.append(GlobalAvgPoolMapper(classifier, n_classes))
     return MapperGraph(input_shape, nodes)

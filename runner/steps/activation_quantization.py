@@ -1,6 +1,6 @@
 """activation_quantization: quantize activations to the chip's levels, progressively."""
 
-from mappers.graph.mappers import AvgPoolMapper
+from mappers.graph.mappers import AvgPoolMapper, GlobalAvgPoolMapper
 from mappers.nn.staircase import LATTICE_EPS
 from runner.engine.step import PipelineStep, StepResult
 from runner.steps.reads import LEVELS, TUNING
@@ -22,8 +22,8 @@ class ActivationQuantizationStep(PipelineStep):
             activation.bottom_bin.fill_(mode != "rate")
             activation.clamp_rate.fill_(1.0)
         for _, pool in model.activations():
-            if isinstance(pool, AvgPoolMapper):
-                pool.activation.lattice_eps.fill_(LATTICE_EPS)  # a mean of levels lies on a 1/k^2 lattice
+            if isinstance(pool, (AvgPoolMapper, GlobalAvgPoolMapper)):
+                pool.activation.lattice_eps.fill_(LATTICE_EPS)  # a mean of levels lies on a 1/taps lattice
         ctx.log(f"{levels} levels ({'TTFS staircase with bottom bin' if mode != 'rate' else 'rate staircase'})")
 
         def set_rate(m, rate: float) -> None:

@@ -1,17 +1,28 @@
-"""simulation: run the deployed chip on the test split; compare with reference, model and float model."""
+"""simulation: run the deployed hard cores on the test split; compare with the references, model and float model.
+
+The kernels run the hard-core program's blocks on every test sample; the soft-core torch reference runs every
+sample too; the hard-core reference (dense crossbars, the oracle of the placement) runs the first
+`hard_reference_samples`, and the kernels must give its very scores, spikes and synaptic operations there.
+"""
 
 import time
 
 import numpy as np
+import torch
 
 import simulator
+from mappers.hardware.hard_program import hard_program
 from mappers.hardware.lowering import chip_program
 from runner.engine.step import PipelineStep, StepResult
 from runner.steps.reads import CORE_BUDGET
 from runner.check import platform_budget
 from runner.steps.chip_run import flat_inputs, spiking_options
-from runner.steps.departure import departure_per_layer, first_departure
+from runner.steps.departure import departure_per_layer, first_departure, looked_at
 from runner.tuning.trainer import predict
+from simulator.blocks import block_program
+from simulator.hard_reference import HardCoreReference
+from simulator.options import RateOptions
+from simulator.reference import simulate_with
 
 
 def _number(value) -> bool:
@@ -28,8 +39,9 @@ def _departures(value) -> bool:
 
 
 FIGURES = ("samples", "accuracy", "reference_accuracy", "model_accuracy", "float_accuracy", "agreement",
-           "model_agreement", "soft_cores", "hard_cores", "hard_cores_lower_bound", "host_round_trips",
-           "samples_per_second", "steps")
+           "model_agreement", "hard_reference_samples", "hard_agreement", "hard_identical", "soft_cores",
+           "hard_cores", "hard_cores_lower_bound", "host_round_trips", "samples_per_second", "steps",
+           "departure_samples")
 
 TORCH_SPLIT = 10
 """The torch reference and the models run a tenth of a batch at a time: their temporaries (gathers,
@@ -40,7 +52,7 @@ must stay within the chip program plus one batch."""
 class SimulationStep(PipelineStep):
     type = "simulation"
     requires = ("hard_mapping", "model", "float_model")
-    reads = CORE_BUDGET + ("spiking", "seed", "data")
+    reads = CORE_BUDGET + ("platform.threshold", "spiking", "seed", "data")
     figure_checks = {**{name: _number for name in FIGURES}, "mode": lambda v: isinstance(v, str),
                      "spikes_per_sample": _numbers, "synaptic_ops_per_sample": _numbers, "departure": _departures,
                      "first_departure": lambda v: v is None or isinstance(v, str)}
@@ -50,7 +62,8 @@ class SimulationStep(PipelineStep):
         x, y = ctx.data.test_x, ctx.data.test_y
         if ctx.params.get("max_samples"):
             x, y = x[: ctx.params["max_samples"]], y[: ctx.params["max_samples"]]
-        program = chip_program(mapping.ir, spiking.mode, spiking.steps)
+        hard = hard_program(mapping, spiking.mode, spiking.steps, ctx.spec.platform.threshold)
+        program = block_program(hard)
         inputs, labels, options = flat_inputs(x), y.numpy(), spiking_options(ctx.spec)
         batch = ctx.params["batch_size"]
         simulator.simulate(program, inputs[:1], **options)  # compile outside the timed run
@@ -61,9 +74,15 @@ class SimulationStep(PipelineStep):
         seconds = time.perf_counter() - began
         bar.close()
         torch_batch = max(1, batch // TORCH_SPLIT)
-        reference = simulator.simulate_reference(program, inputs, batch_size=torch_batch, **options)
+        reference = simulator.simulate_reference(chip_program(mapping.ir, spiking.mode, spiking.steps), inputs,
+                                                 batch_size=torch_batch, **options)
+        dense = HardCoreReference(hard)
+        checked = min(len(inputs), ctx.params["hard_reference_samples"])
+        hard_run = simulate_with(dense, hard, inputs[:checked], torch_batch, RateOptions(**options), None)
+        chip_part = simulator.simulate(program, inputs[:checked], batch_size=batch, **options)
         model = predict(ctx.get("model"), x, torch_batch).numpy()
         float_model = predict(ctx.get("float_model"), x, torch_batch).numpy()
+        samples = looked_at(spiking.mode, chip.predictions, model)
         figures = {
             "mode": spiking.mode, "steps": spiking.steps, "samples": len(labels),
             "accuracy": _mean(chip.predictions == labels),
@@ -72,14 +91,18 @@ class SimulationStep(PipelineStep):
             "float_accuracy": _mean(float_model == labels),
             "agreement": _mean(chip.predictions == reference.predictions),
             "model_agreement": _mean(chip.predictions == model),
+            "hard_reference_samples": checked,
+            "hard_agreement": _mean(chip_part.predictions == hard_run.predictions),
+            "hard_identical": int(chip_part.same_as(hard_run, exact=spiking.mode != "ttfs")),
             "soft_cores": len(mapping.ir.cores), "hard_cores": mapping.hard_cores,
             "hard_cores_lower_bound": mapping.lower_bound, "hard_cores_per_type": mapping.cores_per_type(),
             "host_round_trips": mapping.ir.stages(),
             "samples_per_second": round(len(labels) / seconds, 1),
             "spikes_per_sample": per_layer(mapping.ir, chip.spike_counts, len(labels)),
             "synaptic_ops_per_sample": per_layer(mapping.ir, chip.synaptic_ops, len(labels)),
-            "departure": departure_per_layer(ctx.get("model"), platform_budget(ctx.spec.platform)[0], program, x,
-                                             spiking, ctx.spec.seed),
+            "departure_samples": len(samples),
+            "departure": departure_per_layer(ctx.get("model"), platform_budget(ctx.spec.platform)[0], dense,
+                                             x[torch.from_numpy(samples)], spiking, ctx.spec.seed),
         }
         figures["first_departure"] = first_departure(figures["departure"])
         ctx.log(", ".join(f"{k} {v}" for k, v in figures.items() if not isinstance(v, dict)))

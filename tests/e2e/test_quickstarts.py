@@ -3,14 +3,17 @@
 from pathlib import Path
 
 import nir
+import numpy as np
 import pytest
 
+from mappers.hardware.hard_program import hard_program
 from runner.api import data_for, open_pipeline
 from runner.check import platform_budget
 from runner.nir_export import export_nir
 from runner.run_directory import RunDirectory
 from runner.spec import load_spec
-from runner.steps.departure import departure_per_layer, first_departure
+from runner.steps.departure import departure_per_layer, first_departure, looked_at
+from simulator.hard_reference import HardCoreReference
 from tests.test_nir_export import check_against_program
 
 SPECS = Path(__file__).resolve().parents[2] / "spec"
@@ -52,17 +55,28 @@ def test_quickstart_mlp_ttfs_quantized_is_an_exact_integer_chip(tmp_path):
 
 
 def test_departure_points_at_the_first_layer_that_differs(tmp_path):
-    """Raise the thresholds of the second hidden layer's cores: the chip departs there, not before."""
+    """Raise the thresholds of the second hidden layer's hard-core neurons: the chip departs there, not before;
+    a sample the chip and the model disagree on deep in the test set is looked at too."""
     spec = load_spec(SPECS / "quickstart_mlp_ttfs_quantized.yaml")
     simulate_spec("quickstart_mlp_ttfs_quantized.yaml", tmp_path)
     run = RunDirectory(tmp_path / "run")
-    program = run.chip()
-    for c, core in enumerate(run.latest("hard_mapping").ir.cores):
+    mapping = run.latest("hard_mapping")
+    program = hard_program(mapping, spec.spiking.mode, spec.spiking.steps)
+    for b, core in enumerate(mapping.ir.cores):
         if core.layer.startswith("node3"):
-            program.thresholds[program.neuron_offset[c]:program.neuron_offset[c] + program.neuron_count[c]] *= 3
+            start = program.neuron_offset[program.block_hard_core[b]] + program.block_neuron_offset[b]
+            program.thresholds[start:start + program.block_neurons[b]] *= 3
     x = data_for(spec).test_x
-    departure = departure_per_layer(run.latest("model"), platform_budget(spec.platform)[0], program, x, spec.spiking, 0)
+    budget, chip = platform_budget(spec.platform)[0], HardCoreReference(program)
+    departure = departure_per_layer(run.latest("model"), budget, chip, x, spec.spiking, 0)
     assert departure["node2"]["differs"] == 0 and departure["node3"]["differs"] > 0.05
+    assert first_departure(departure) == "node3"
+    predictions = np.zeros(len(x), np.int64)
+    disagreeing = predictions.copy()
+    disagreeing[300] = 1
+    samples = looked_at(spec.spiking.mode, disagreeing, predictions)
+    assert samples.tolist() == list(range(200)) + [300]
+    departure = departure_per_layer(run.latest("model"), budget, chip, x[300:301], spec.spiking, 0)
     assert first_departure(departure) == "node3"
 
 

@@ -9,6 +9,7 @@ from mappers.ir.graph import ComputeOp, IRGraph, NeuralCore
 import torch
 
 from simulator import simulate, simulate_reference
+from simulator.blocks import block_program
 from simulator.hard_reference import HardCoreReference, simulate_hard_reference
 from simulator.options import RateOptions
 from simulator.program import MAX, OUTPUT, PARTIAL
@@ -43,18 +44,12 @@ def packed(ir: IRGraph, types=SMALL_TYPES, sharing: str = "per_neuron"):
 
 
 def three_runs(mapping, mode: str, steps: int, x, sharing: str = "per_neuron", **options):
-    """(soft-core torch reference, Numba kernels, hard-core dense reference) of `mapping` on `x`."""
-    program = chip_program(mapping.ir, mode, steps)
-    dense = simulate_hard_reference(hard_program(mapping, mode, steps, sharing), x, batch_size=16, **options)
-    return simulate_reference(program, x, batch_size=16, **options), simulate(program, x, **options), dense
-
-
-def same_results(a, b, exact: bool = True) -> bool:
-    """Whether two runs give the same spikes, synaptic operations and predictions, and the same scores (exactly,
-    or within 1e-9)."""
-    scores = np.array_equal(a.scores, b.scores) if exact else np.allclose(a.scores, b.scores, rtol=1e-9, atol=1e-9)
-    return (scores and np.array_equal(a.spike_counts, b.spike_counts)
-            and np.array_equal(a.synaptic_ops, b.synaptic_ops) and np.array_equal(a.predictions, b.predictions))
+    """(soft-core torch reference, Numba kernels on the hard-core program's blocks, hard-core dense reference)
+    of `mapping` on `x`."""
+    hard = hard_program(mapping, mode, steps, sharing)
+    dense = simulate_hard_reference(hard, x, batch_size=16, **options)
+    soft = simulate_reference(chip_program(mapping.ir, mode, steps), x, batch_size=16, **options)
+    return soft, simulate(block_program(hard), x, **options), dense
 
 
 def value_spaces(ir: IRGraph, program, x) -> tuple[torch.Tensor, torch.Tensor]:

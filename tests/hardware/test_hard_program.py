@@ -8,12 +8,14 @@ import numpy as np
 import pytest
 
 from mappers.hardware.hard_program import hard_program
+from mappers.hardware.lowering import chip_program
 from mappers.hardware.mapping import HardCoreMapping, map_hard_cores
 from mappers.ir.graph import ComputeOp, IRGraph, NeuralCore
 from runner.check import platform_budget
+from simulator.blocks import block_program
 from simulator.hard_program import NEVER, UNUSED, levels
 from simulator.program import OUTPUT, SPIKING
-from tests.hardware.hard_programs import TWO_TYPES, ir_of, packed, same_results, three_runs
+from tests.hardware.hard_programs import TWO_TYPES, ir_of, packed, three_runs
 from tests.simulator.random_programs import random_inputs, random_program
 from tests.simulator.spec_programs import SPECS, random_integer_ir, spec_ir
 
@@ -53,7 +55,7 @@ def test_levels_follow_the_nonzero_weights():
 def test_hand_program_by_hand(mode):
     """x = (1, 0.5, 0): A's levels on S = 4 and the class scores, against all three runs."""
     soft, chip, dense = three_runs(hand_mapping(), mode, 4, np.array([[1.0, 0.5, 0.0]]))
-    assert same_results(soft, dense, exact=mode != "ttfs") and same_results(chip, dense, exact=mode != "ttfs")
+    assert soft.same_as(dense, exact=mode != "ttfs") and chip.same_as(dense, exact=mode != "ttfs")
     if mode == "ttfs_quantized":  # inputs 4, 2, 0, bias 4: A = floor((4 + 6 + 20, 8 + 24) / (2, 3)) = 15, 10 -> 4, 4
         assert dense.scores.tolist() == [[(4 + 4) / 16, (3 * 4 + 2 * 4) / 24]]
         assert dense.spike_counts.tolist() == [2, 0] and dense.synaptic_ops.tolist() == [3 * 2, 3 * 2]
@@ -68,7 +70,7 @@ def test_random_programs_on_two_core_types(seed, mode, integer):
     assert mapping.hard_cores > 1 and len(set(mapping.core_type.tolist())) == 2
     soft, chip, dense = three_runs(mapping, mode, 16, random_inputs(seed, 60))
     exact = integer and mode != "ttfs"
-    assert same_results(soft, dense, exact) and same_results(chip, dense, exact)
+    assert soft.same_as(dense, exact) and chip.same_as(dense, exact)
     np.testing.assert_allclose(dense.core_activity, soft.core_activity, rtol=1e-12)
     assert dense.spike_counts.sum() > 0
 
@@ -80,7 +82,7 @@ def test_rate_options(encoding, firing, thresholding):
     program = random_program(5, "rate", 8, integer=True, layers=4)
     options = dict(encoding=encoding, firing=firing, thresholding=thresholding, seed=2)
     soft, chip, dense = three_runs(packed(ir_of(program), TWO_TYPES), "rate", 8, random_inputs(5, 30), **options)
-    assert same_results(soft, dense) and same_results(chip, dense)
+    assert soft.same_as(dense) and chip.same_as(dense)
 
 
 def test_one_threshold_per_core():
@@ -91,7 +93,7 @@ def test_one_threshold_per_core():
     ir.cores = [dataclasses.replace(c, thresholds=np.full(c.neurons, rng.choice([4, 9, 13]))) for c in ir.cores]
     mapping = map_hard_cores(ir, TWO_TYPES, "per_core")
     soft, chip, dense = three_runs(mapping, "ttfs_quantized", 16, random_inputs(3, 60), sharing="per_core")
-    assert same_results(soft, dense) and same_results(chip, dense)
+    assert soft.same_as(dense) and chip.same_as(dense)
 
 
 @functools.cache
@@ -117,5 +119,16 @@ def test_every_spec_architecture(name, mode):
     steps = 8 if mode == "rate" else steps
     soft, chip, dense = three_runs(mapping, mode, steps, images(mapping.ir.n_inputs, 2 if mode == "rate" else 6))
     exact = mode != "ttfs"  # continuous TTFS values are real numbers: summation order shows
-    assert same_results(soft, dense, exact) and same_results(chip, dense, exact)
+    assert soft.same_as(dense, exact) and chip.same_as(dense, exact)
     assert dense.spike_counts.sum() > 0
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_the_blocks_read_back_are_the_soft_cores(name):
+    """Correctly packed, the kernels' program of the hard cores is the soft-core program, array for array."""
+    steps, mapping = spec_mapping(name)
+    blocks = block_program(hard_program(mapping, "ttfs_quantized", steps))
+    soft = chip_program(mapping.ir, "ttfs_quantized", steps)
+    for field in dataclasses.fields(soft):
+        a, b = getattr(blocks, field.name), getattr(soft, field.name)
+        assert np.array_equal(a, b) and np.asarray(a).dtype == np.asarray(b).dtype, field.name

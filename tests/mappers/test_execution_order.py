@@ -29,7 +29,7 @@ def skip_graph():
              MaxPoolMapper(2, 2),                   # 5: pool1 pooled again, also after B (a skip path)
              ConcatMapper((4, 5)),                  # 6
              PerceptronMapper(6, conv(6, 4)),       # 7: C, 4 cores (2 x 2)
-             GlobalAvgPoolMapper((7,))]             # 8: one readout core per channel
+             GlobalAvgPoolMapper(7, 4)]             # 8: one readout core per channel
     return MapperGraph((2, 8, 8), nodes)
 
 

@@ -27,7 +27,7 @@ def residual_graph(seed):
     torch.manual_seed(seed)
     nodes = [InputMapper(), PerceptronMapper(0, conv(2, 4, 3)), PerceptronMapper(1, conv(4, 4, 1)),
              AddMapper((1, 2)), AvgPoolMapper(3, 2, None, channels=4), PerceptronMapper(4, conv(4, 3, 1)),
-             GlobalAvgPoolMapper((5,))]
+             GlobalAvgPoolMapper(5, 3)]
     return MapperGraph((2, 8, 8), nodes).eval()
 
 
