@@ -12,17 +12,20 @@ def simulation_table(benchmarks: list[dict]) -> list[str]:
     speed = {}
     for b in benchmarks:
         info = b["extra_info"]
-        if "program" in info and info["engine"] in ("kernel", "reference", "dense"):
+        if "program" in info and info["engine"] in ("kernel", "kernel_soft", "reference", "hard_reference", "dense"):
             speed[(info["program"], info.get("mode", "dense"), info["engine"])] = info["samples"] / b["stats"]["median"]
-    lines = ["| program | mode | kernel samples/s | reference samples/s | kernel / reference | dense floor samples/s | kernel / dense |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| program | mode | kernel, hard cores | kernel, soft cores | hard / soft | reference | kernel / reference "
+             "| hard-core reference | dense floor | kernel / dense |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    cell = lambda value: f"{value:,.0f}" if value else "-"
+    ratio = lambda a, b: f"{a / b:.2f}x" if a and b else "-"
     for (program, mode, engine), value in sorted(speed.items()):
         if engine != "kernel":
             continue
-        reference = speed.get((program, mode, "reference"))
+        soft, reference, hard = (speed.get((program, mode, e)) for e in ("kernel_soft", "reference", "hard_reference"))
         dense = speed.get((program, "dense", "dense"))
-        lines.append(f"| {program} | {mode} | {value:,.0f} | {reference:,.0f} | {value / reference:.2f}x | "
-                     f"{dense:,.0f} | {value / dense:.2f}x |")
+        lines.append(f"| {program} | {mode} | {cell(value)} | {cell(soft)} | {ratio(value, soft)} | {cell(reference)} | "
+                     f"{ratio(value, reference)} | {cell(hard)} | {cell(dense)} | {ratio(value, dense)} |")
     return lines
 
 

@@ -1,4 +1,5 @@
-"""Simulation throughput: Numba kernels against the torch reference and the dense floor, same inputs."""
+"""Simulation throughput: Numba kernels on the hard-core program (and on the soft cores it was packed from)
+against the torch references and the dense floor, same inputs."""
 
 import json
 import os
@@ -11,6 +12,9 @@ import pytest
 import torch
 
 import simulator
+from mappers.hardware.hard_program import hard_program
+from mappers.hardware.lowering import chip_program
+from simulator.hard_reference import simulate_hard_reference
 from benchmarks.conftest import BATCH, ROOT, THREADS, run_directory, spec_inputs
 
 PROGRAMS = ["squeezenet_ttfs", "mixer_ttfs", "quickstart_mlp_ttfs"]
@@ -23,17 +27,43 @@ def record(benchmark, samples: int, **info):
     benchmark.extra_info.update(info, samples=samples, batch=BATCH, threads=THREADS)
 
 
-@pytest.mark.parametrize("mode,steps", MODES, ids=[m for m, _ in MODES])
-@pytest.mark.parametrize("spec_name", PROGRAMS)
-@pytest.mark.parametrize("engine", ["kernel", "reference"])
-def test_simulation(benchmark, spec_name, mode, steps, engine):
-    program = run_directory(spec_name).chip(mode, steps)
-    _, x = spec_inputs(spec_name, RATE_SAMPLES if mode == "rate" else BATCH)
-    run = simulator.simulate if engine == "kernel" else simulator.simulate_reference
+HARD_SAMPLES = 200
+"""The dense hard-core reference multiplies every hard core's whole crossbar: fewer samples."""
+
+
+def engine_run(engine: str, run, mode: str, steps: int):
+    """(function, program) of an engine on run directory `run`: `kernel` runs the deployed hard cores' blocks,
+    `kernel_soft` the soft cores they were packed from (the figure before the hard-core program existed)."""
+    if engine == "kernel":
+        return simulator.simulate, run.chip(mode, steps)
+    mapping = run.latest("hard_mapping")
+    if engine == "hard_reference":
+        return simulate_hard_reference, hard_program(mapping, mode, steps, run.spec.platform.threshold)
+    return simulator.simulate if engine == "kernel_soft" else simulator.simulate_reference, \
+        chip_program(mapping.ir, mode, steps)
+
+
+def measure(benchmark, engine: str, spec_name: str, mode: str, steps: int, samples: int) -> None:
+    run, program = engine_run(engine, run_directory(spec_name), mode, steps)
+    _, x = spec_inputs(spec_name, samples)
     run(program, x[:2])
-    benchmark.pedantic(run, args=(program, x), kwargs={"batch_size": BATCH}, rounds=3 if engine == "kernel" else 1,
+    benchmark.pedantic(run, args=(program, x), kwargs={"batch_size": BATCH}, rounds=3 if "kernel" in engine else 1,
                        iterations=1)
     record(benchmark, len(x), program=spec_name, mode=mode, engine=engine)
+
+
+@pytest.mark.parametrize("mode,steps", MODES, ids=[m for m, _ in MODES])
+@pytest.mark.parametrize("spec_name", PROGRAMS)
+@pytest.mark.parametrize("engine", ["kernel", "kernel_soft", "reference"])
+def test_simulation(benchmark, spec_name, mode, steps, engine):
+    measure(benchmark, engine, spec_name, mode, steps, RATE_SAMPLES if mode == "rate" else BATCH)
+
+
+@pytest.mark.parametrize("mode,steps", MODES[:2], ids=[m for m, _ in MODES[:2]])
+@pytest.mark.parametrize("spec_name", PROGRAMS)
+def test_hard_reference(benchmark, spec_name, mode, steps):
+    """The dense hard-core reference (the oracle of the placement) in the TTFS modes; rate repeats it per cycle."""
+    measure(benchmark, "hard_reference", spec_name, mode, steps, HARD_SAMPLES)
 
 
 @pytest.mark.parametrize("spec_name", PROGRAMS)

@@ -1,8 +1,8 @@
 """The torch reference: the same chip semantics, written plainly (the oracle for kernel parity).
 
-Batched over samples; per core one gather of its input values and one matrix product (integer
-programs in float64 while every sum stays below 2^53, so exactly; else in int64), per compute op
-one gather and a reduction. Rate coding loops over cycles. The module functions are the semantics
+Batched over samples; per group of cores that share a weight matrix (the positions of a convolution)
+one gather of their input values and one batched matrix product (integer programs in float64 while
+every sum stays below 2^53, so exactly; else in int64), per compute op one gather and a reduction. Rate coding loops over cycles. The module functions are the semantics
 that `hard_reference` shares.
 """
 
@@ -101,8 +101,51 @@ def rate_fire(potential: torch.Tensor, theta: torch.Tensor, options: RateOptions
     return fired, torch.where(fired, after, potential)
 
 
+GROUP_ELEMENTS = 1 << 16
+"""At most this many gathered inputs per sample in one group's product (a group's gather is samples x that)."""
+
+
+class Group:
+    """Consecutive cores that share one weight matrix and kind and read none of each other's values (the
+    positions of a convolution): one gather and one batched product for all of them."""
+
+    def __init__(self, program: ChipProgram, cores: list[int], weights: torch.Tensor):
+        self.cores = torch.tensor(cores)
+        self.kind, self.neurons = int(program.core_kind[cores[0]]), int(program.neuron_count[cores[0]])
+        self.sources = torch.from_numpy(np.stack([program.core_sources(c) for c in cores]))
+        self.weights = weights
+        self.thresholds = torch.from_numpy(np.stack([
+            program.thresholds[program.neuron_offset[c]:program.neuron_offset[c] + self.neurons] for c in cores]))
+        self.outputs = torch.from_numpy(program.value_start[cores][:, None] + np.arange(self.neurons))
+
+
+def core_groups(program: ChipProgram, dtype: torch.dtype) -> list[Group]:
+    """The program's cores in order, as groups; a compute op between two cores ends a group."""
+    groups, current, made = [], [], set()
+    breaks = set(program.op_position.tolist())
+    same = lambda a, b: all(getattr(program, f)[a] == getattr(program, f)[b]
+                            for f in ("weight_offset", "core_kind", "axon_count", "neuron_count"))
+    weights = {}
+    for c in range(program.n_cores):
+        reads = program.core_sources(c)
+        fits = current and same(current[0], c) and c not in breaks and \
+            (len(current) + 1) * int(program.axon_count[c]) <= GROUP_ELEMENTS and not made.intersection(reads.tolist())
+        if current and not fits:
+            groups.append(current)
+            current, made = [], set()
+        current.append(c)
+        made.update(range(int(program.value_start[c]), int(program.value_start[c] + program.neuron_count[c])))
+    if current:
+        groups.append(current)
+    for cores in groups:
+        offset = int(program.weight_offset[cores[0]])
+        if offset not in weights:
+            weights[offset] = torch.from_numpy(program.core_weights(cores[0])).to(dtype)
+    return [Group(program, cores, weights[int(program.weight_offset[cores[0]])]) for cores in groups]
+
+
 class ReferenceChip:
-    """Torch views of a program's cores and ops, prepared once.
+    """Torch views of a program's cores (in groups) and ops, prepared once.
 
     Both runs return (scores, and per core: spikes, activity, synaptic ops; then the whole value
     space per sample: TTFS values, or spike counts in rate coding).
@@ -111,14 +154,8 @@ class ReferenceChip:
     def __init__(self, program: ChipProgram):
         self.p = program
         self.dtype = exact_dtype(program)
-        self.sources = [torch.from_numpy(program.core_sources(c)) for c in range(program.n_cores)]
-        self.weights = [torch.from_numpy(program.core_weights(c)).to(self.dtype) for c in range(program.n_cores)]
-        self.thresholds = [torch.from_numpy(program.thresholds[o:o + n].copy())
-                           for o, n in zip(program.neuron_offset, program.neuron_count)]
+        self.groups = core_groups(program, self.dtype)
         self.ops, self.factors = op_tensors(program)
-
-    def outputs(self, c: int) -> slice:
-        return slice(int(self.p.value_start[c]), int(self.p.value_start[c] + self.p.neuron_count[c]))
 
     def run_ops(self, values: torch.Tensor, position: int, grid: str, top: int) -> None:
         """Compute ops after `position` cores."""
@@ -127,23 +164,23 @@ class ReferenceChip:
                 compute_op(values, self.p, o, rows, self.factors[o], grid, top)
 
     def closed_form(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """TTFS modes: values core by core."""
+        """TTFS modes: values group by group (core by core in effect)."""
         p, quantized = self.p, self.p.mode == "ttfs_quantized"
         steps = p.steps
         values = ttfs_values(x, p, self.dtype)
         spikes, activity = torch.zeros(p.n_cores, dtype=torch.int64), torch.zeros(p.n_cores, dtype=torch.float64)
         synops = torch.zeros(p.n_cores, dtype=torch.int64)
         grid = "levels" if quantized else "continuous"
-        for c in range(p.n_cores):
-            self.run_ops(values, c, grid, steps)
-            inputs = values[:, self.sources[c]]
-            synops[c] = int((inputs != 0).sum()) * int(p.neuron_count[c])
-            v = inputs @ self.weights[c].to(values.dtype)
-            if p.core_kind[c] == SPIKING:
-                v, level = ttfs_fire(v, self.thresholds[c], quantized, steps)
-                spikes[c] = int((v > 0).sum())
-                activity[c] = float(level.sum())
-            values[:, self.outputs(c)] = v
+        for g in self.groups:
+            self.run_ops(values, int(g.cores[0]), grid, steps)
+            inputs = values[:, g.sources]
+            synops[g.cores] = (inputs != 0).sum((0, 2)) * g.neurons
+            v = inputs @ g.weights.to(values.dtype)
+            if g.kind == SPIKING:
+                v, level = ttfs_fire(v, g.thresholds, quantized, steps)
+                spikes[g.cores] = (v > 0).sum((0, 2))
+                activity[g.cores] = level.sum((0, 2))
+            values[:, g.outputs] = v
         self.run_ops(values, p.n_cores, grid, steps)
         scores = class_scores(values[:, p.output_values], p.output_thresholds, steps if quantized else 1)
         return scores, spikes, activity, synops, values
@@ -152,40 +189,45 @@ class ReferenceChip:
         """Rate coding: stage by stage, T cycles each, zero-delay spikes within a stage."""
         p, steps, n = self.p, self.p.steps, len(x)
         counts = torch.zeros(n, p.n_values, dtype=torch.int64)
-        potential = [torch.zeros(n, int(m), dtype=self.dtype) for m in p.neuron_count]
+        potential = [torch.zeros(n, len(g.cores), g.neurons, dtype=self.dtype) for g in self.groups]
         trains = rate_trains(x, p, options, offset)
         counts[:, 2:2 + p.n_inputs] = trains.sum(0)
         counts[:, 1] = steps
         first, replay = 0, torch.zeros(p.n_values, dtype=torch.bool)
         synops = torch.zeros(p.n_cores, dtype=torch.int64)
+        starts = [int(g.cores[0]) for g in self.groups]
         for end in stage_bounds(p.op_position, p.n_cores).tolist():
+            stage = [k for k, start in enumerate(starts) if first <= start < end]
             for t in range(steps):
                 now = cycle_values(trains[t], counts, replay, t, p, self.dtype)
-                for c in range(first, end):
-                    inputs = now[:, self.sources[c]]
-                    synops[c] += int((inputs != 0).sum()) * int(p.neuron_count[c])
-                    current = inputs @ self.weights[c]
-                    if p.core_kind[c] == PARTIAL:
-                        now[:, self.outputs(c)] = current
+                for k in stage:
+                    g = self.groups[k]
+                    inputs = now[:, g.sources]
+                    synops[g.cores] += (inputs != 0).sum((0, 2)) * g.neurons
+                    current = inputs @ g.weights
+                    if g.kind == PARTIAL:
+                        now[:, g.outputs] = current
                         continue
-                    potential[c] += current
-                    if p.core_kind[c] == OUTPUT:
+                    potential[k] += current
+                    if g.kind == OUTPUT:
                         continue
-                    fired, potential[c] = rate_fire(potential[c], self.thresholds[c], options)
-                    now[:, self.outputs(c)] = fired.to(self.dtype)
-                    counts[:, self.outputs(c)] += fired.long()
+                    fired, potential[k] = rate_fire(potential[k], g.thresholds, options)
+                    now[:, g.outputs] = fired.to(self.dtype)
+                    counts[:, g.outputs] += fired.long()
             self.run_ops(counts, end, "counts", steps)
-            for c in range(first, end):
-                if p.core_kind[c] == SPIKING:
-                    replay[self.outputs(c)] = True
+            for k in stage:
+                if self.groups[k].kind == SPIKING:
+                    replay[self.groups[k].outputs] = True
             for o, rows in enumerate(self.ops):
                 if p.op_position[o] == end:
                     replay[int(p.op_value_start[o]):int(p.op_value_start[o]) + len(rows)] = True
             first = end
-        spikes = torch.tensor([int(counts[:, self.outputs(c)].sum()) if p.core_kind[c] == SPIKING else 0
-                               for c in range(p.n_cores)])
+        spikes = torch.zeros(p.n_cores, dtype=torch.int64)
+        for g in self.groups:
+            if g.kind == SPIKING:
+                spikes[g.cores] = counts[:, g.outputs].sum((0, 2))
         activity = spikes.double() / steps
-        flat = torch.cat(potential, dim=1)
+        flat = torch.cat([v.reshape(n, -1) for v in potential], dim=1)
         return class_scores(flat[:, p.output_neurons], p.output_thresholds, steps), spikes, activity, synops, counts
 
 
