@@ -22,9 +22,10 @@ def print_summary(report: dict, run_dir) -> None:
     print(_table(["step", "status", "metric", "seconds", "reused"], rows))
     sim = report.get("simulation")
     if sim:
-        print(f"chip accuracy {sim['accuracy']:.4f} (reference {sim['reference_accuracy']:.4f}, model "
-              f"{sim['model_accuracy']:.4f}, float {sim['float_accuracy']:.4f}); agreement {sim['agreement']:.4f}, "
-              f"model agreement {sim['model_agreement']:.4f}; {sim['soft_cores']} soft cores on "
+        print(f"chip accuracy {sim['accuracy']:.4f} (model {sim['model_accuracy']:.4f}, float "
+              f"{sim['float_accuracy']:.4f}); model agreement {sim['model_agreement']:.4f}; on the first "
+              f"{sim['reference_samples']:,} samples agreement {sim['agreement']:.4f} with the soft-core reference, "
+              f"{sim['hard_agreement']:.4f} with the hard-core reference; {sim['soft_cores']} soft cores on "
               f"{sim['hard_cores']} hard cores (bound {sim['hard_cores_lower_bound']}); "
               f"{sim['samples_per_second']:,} samples/s")
     print(f"results: {run_dir}/report.json")

@@ -62,7 +62,7 @@ STEP_PARAMS = {
     "core_flow_tuning": {"max_cycles": (Int(min=1), 8), "samples": (Int(min=1), 512)},
     "hard_core_mapping": {},
     "simulation": {"max_samples": (Int(min=1), None), "batch_size": (Int(min=1), 1000),
-                   "hard_reference_samples": (Int(min=1), 1000)},
+                   "reference_samples": (Int(min=1), 1000)},
 }
 
 SPLITS = {"validation": (Int(min=1), None), "test": (Int(min=1), None)}

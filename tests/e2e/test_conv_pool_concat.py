@@ -65,7 +65,7 @@ steps:
   - soft_core_mapping
   - hard_core_mapping
   - simulation:
-      hard_reference_samples: 1000
+      reference_samples: 1000
 """
 QUANTIZATION = """\
   - activation_shift
@@ -101,7 +101,7 @@ def test_chip_is_the_model_on_every_sample(mode, folder):
     assert sim["accuracy"] > 0.8 and sim["host_round_trips"] == 2
     assert any(core.partial for core in mapping.ir.cores) and mapping.hard_cores > 1
     assert sim["model_agreement"] == 1.0 and sim["agreement"] == 1.0
-    assert sim["hard_agreement"] == 1.0 and sim["hard_identical"] == 1 and sim["hard_reference_samples"] == 360
+    assert sim["hard_agreement"] == 1.0 and sim["hard_identical"] == 1 and sim["reference_samples"] == 360
     assert sim["first_departure"] is None
     x = data_for(spec).test_x
     model = run.latest("model")

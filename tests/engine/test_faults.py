@@ -19,7 +19,7 @@ from runner.run_directory import RunDirectory
 from tests.engine.conftest import SMALL
 
 RUNNER = [sys.executable, "-m", "runner.cli"]
-STABLE = ("accuracy", "reference_accuracy", "model_accuracy", "float_accuracy", "agreement", "model_agreement",
+STABLE = ("accuracy", "model_accuracy", "float_accuracy", "agreement", "model_agreement",
           "soft_cores", "hard_cores", "hard_cores_lower_bound")
 
 
