@@ -8,14 +8,18 @@ def rows(path: str) -> list[dict]:
     return json.loads(open(path).read())["benchmarks"]
 
 
+ENGINES = ("kernel", "kernel_soft", "reference", "hard_reference", "dense")
+
+
 def simulation_table(benchmarks: list[dict]) -> list[str]:
     speed = {}
     for b in benchmarks:
         info = b["extra_info"]
-        if "program" in info and info["engine"] in ("kernel", "kernel_soft", "reference", "hard_reference", "dense"):
-            speed[(info["program"], info.get("mode", "dense"), info["engine"])] = info["samples"] / b["stats"]["median"]
-    lines = ["| program | mode | kernel, hard cores | kernel, soft cores | hard / soft | reference | kernel / reference "
-             "| hard-core reference | dense floor | kernel / dense |",
+        if "program" in info and info["engine"] in ENGINES:
+            key = (info["program"], info.get("mode", "dense"), info["engine"])
+            speed[key] = info["samples"] / b["stats"]["median"]
+    lines = ["| program | mode | kernel, hard cores | kernel, soft cores | hard / soft | reference "
+             "| kernel / reference | hard-core reference | dense floor | kernel / dense |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     cell = lambda value: f"{value:,.0f}" if value else "-"
     ratio = lambda a, b: f"{a / b:.2f}x" if a and b else "-"
@@ -24,8 +28,9 @@ def simulation_table(benchmarks: list[dict]) -> list[str]:
             continue
         soft, reference, hard = (speed.get((program, mode, e)) for e in ("kernel_soft", "reference", "hard_reference"))
         dense = speed.get((program, "dense", "dense"))
-        lines.append(f"| {program} | {mode} | {cell(value)} | {cell(soft)} | {ratio(value, soft)} | {cell(reference)} | "
-                     f"{ratio(value, reference)} | {cell(hard)} | {cell(dense)} | {ratio(value, dense)} |")
+        lines.append(f"| {program} | {mode} | {cell(value)} | {cell(soft)} | {ratio(value, soft)} | "
+                     f"{cell(reference)} | {ratio(value, reference)} | {cell(hard)} | {cell(dense)} | "
+                     f"{ratio(value, dense)} |")
     return lines
 
 

@@ -2,8 +2,8 @@
 
 Batched over samples; per group of cores that share a weight matrix (the positions of a convolution)
 one gather of their input values and one batched matrix product (integer programs in float64 while
-every sum stays below 2^53, so exactly; else in int64), per compute op one gather and a reduction. Rate coding loops over cycles. The module functions are the semantics
-that `hard_reference` shares.
+every sum stays below 2^53, so exactly; else in int64), per compute op one gather and a reduction.
+Rate coding loops over cycles. The module functions are the semantics that `hard_reference` shares.
 """
 
 import numpy as np

@@ -52,7 +52,8 @@ def scale_maps(graph: MapperGraph) -> list[np.ndarray]:
             scales = uniform_per_channel(name, inputs) if p.is_conv else inputs.reshape(-1)
             p.per_input_scales.copy_(torch.as_tensor(scales, dtype=p.per_input_scales.dtype))
         if isinstance(node, (AvgPoolMapper, GlobalAvgPoolMapper)):
-            node.channel_scales.copy_(torch.as_tensor(uniform_per_channel(name, inputs), dtype=node.channel_scales.dtype))
+            scales = uniform_per_channel(name, inputs)
+            node.channel_scales.copy_(torch.as_tensor(scales, dtype=node.channel_scales.dtype))
         return output_scales(name, node, inputs, *others)
 
     return graph.propagate(np.ones(graph.input_shape), visit)

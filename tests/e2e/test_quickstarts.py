@@ -26,8 +26,8 @@ def simulate_spec(name, tmp_path):
 
 
 def test_quickstart_mlp_ttfs_and_the_readme_python_example(tmp_path, monkeypatch, capsys):
-    report = open_pipeline(str(SPECS / "quickstart_mlp_ttfs.yaml"), workdir=str(tmp_path / "runs" / "quickstart_mlp_ttfs"),
-                           quiet=True).run()
+    workdir = tmp_path / "runs" / "quickstart_mlp_ttfs"
+    report = open_pipeline(str(SPECS / "quickstart_mlp_ttfs.yaml"), workdir=str(workdir), quiet=True).run()
     sim = report["simulation"]
     assert sim["accuracy"] >= 0.96
     assert sim["accuracy"] >= sim["float_accuracy"] - 0.005

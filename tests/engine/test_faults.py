@@ -89,7 +89,8 @@ def test_a_disk_that_refuses_writes_is_one_message_and_earlier_checkpoints_stay(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pipeline.store, "save", full_disk)
-    with pytest.raises(StepFailed, match="cannot write the checkpoint of step 'pretraining' .* No space left on device"):
+    no_space = "cannot write the checkpoint of step 'pretraining' .* No space left on device"
+    with pytest.raises(StepFailed, match=no_space):
         pipeline.run()
     monkeypatch.setattr(pipeline.store, "save", real_save)
     status = {row["name"]: row["status"] for row in pipeline.status()}

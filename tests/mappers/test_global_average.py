@@ -49,7 +49,8 @@ def deployed(net: nn.Module, x: torch.Tensor, quantized: bool):
         a = owner.activation
         a.clamp_rate.fill_(1.0)
         if quantized:
-            a.levels.fill_(STEPS), a.bottom_bin.fill_(True), a.quantize_rate.fill_(1.0), a.lattice_eps.fill_(LATTICE_EPS)
+            a.levels.fill_(STEPS), a.bottom_bin.fill_(True), a.quantize_rate.fill_(1.0)
+            a.lattice_eps.fill_(LATTICE_EPS)
             if hasattr(owner, "activation_scale"):
                 a.shift.fill_(float(owner.activation_scale) / (2 * STEPS))
     if quantized:
