@@ -101,8 +101,8 @@ def rate_fire(potential: torch.Tensor, theta: torch.Tensor, options: RateOptions
     return fired, torch.where(fired, after, potential)
 
 
-GROUP_ELEMENTS = 1 << 16
-"""At most this many gathered inputs per sample in one group's product (a group's gather is samples x that)."""
+GATHER_ELEMENTS = 1 << 20
+"""At most this many gathered inputs (samples x cores x axons) in one product: a group runs in parts that fit."""
 
 
 class Group:
@@ -118,6 +118,11 @@ class Group:
             program.thresholds[program.neuron_offset[c]:program.neuron_offset[c] + self.neurons] for c in cores]))
         self.outputs = torch.from_numpy(program.value_start[cores][:, None] + np.arange(self.neurons))
 
+    def parts(self, samples: int) -> list[slice]:
+        """Consecutive slices of the group's cores whose gather for `samples` stays within GATHER_ELEMENTS."""
+        size = max(1, GATHER_ELEMENTS // (samples * self.sources.shape[1]))
+        return [slice(start, start + size) for start in range(0, len(self.cores), size)]
+
 
 def core_groups(program: ChipProgram, dtype: torch.dtype) -> list[Group]:
     """The program's cores in order, as groups; a compute op between two cores ends a group."""
@@ -128,8 +133,7 @@ def core_groups(program: ChipProgram, dtype: torch.dtype) -> list[Group]:
     weights = {}
     for c in range(program.n_cores):
         reads = program.core_sources(c)
-        fits = current and same(current[0], c) and c not in breaks and \
-            (len(current) + 1) * int(program.axon_count[c]) <= GROUP_ELEMENTS and not made.intersection(reads.tolist())
+        fits = current and same(current[0], c) and c not in breaks and not made.intersection(reads.tolist())
         if current and not fits:
             groups.append(current)
             current, made = [], set()
@@ -173,14 +177,15 @@ class ReferenceChip:
         grid = "levels" if quantized else "continuous"
         for g in self.groups:
             self.run_ops(values, int(g.cores[0]), grid, steps)
-            inputs = values[:, g.sources]
-            synops[g.cores] = (inputs != 0).sum((0, 2)) * g.neurons
-            v = inputs @ g.weights.to(values.dtype)
-            if g.kind == SPIKING:
-                v, level = ttfs_fire(v, g.thresholds, quantized, steps)
-                spikes[g.cores] = (v > 0).sum((0, 2))
-                activity[g.cores] = level.sum((0, 2))
-            values[:, g.outputs] = v
+            for part in g.parts(len(x)):
+                cores, inputs = g.cores[part], values[:, g.sources[part]]
+                synops[cores] = (inputs != 0).sum((0, 2)) * g.neurons
+                v = inputs @ g.weights.to(values.dtype)
+                if g.kind == SPIKING:
+                    v, level = ttfs_fire(v, g.thresholds[part], quantized, steps)
+                    spikes[cores] = (v > 0).sum((0, 2))
+                    activity[cores] = level.sum((0, 2))
+                values[:, g.outputs[part]] = v
         self.run_ops(values, p.n_cores, grid, steps)
         scores = class_scores(values[:, p.output_values], p.output_thresholds, steps if quantized else 1)
         return scores, spikes, activity, synops, values
@@ -202,18 +207,8 @@ class ReferenceChip:
                 now = cycle_values(trains[t], counts, replay, t, p, self.dtype)
                 for k in stage:
                     g = self.groups[k]
-                    inputs = now[:, g.sources]
-                    synops[g.cores] += (inputs != 0).sum((0, 2)) * g.neurons
-                    current = inputs @ g.weights
-                    if g.kind == PARTIAL:
-                        now[:, g.outputs] = current
-                        continue
-                    potential[k] += current
-                    if g.kind == OUTPUT:
-                        continue
-                    fired, potential[k] = rate_fire(potential[k], g.thresholds, options)
-                    now[:, g.outputs] = fired.to(self.dtype)
-                    counts[:, g.outputs] += fired.long()
+                    for part in g.parts(n):
+                        self.rate_part(g, part, now, potential[k], counts, synops, options)
             self.run_ops(counts, end, "counts", steps)
             for k in stage:
                 if self.groups[k].kind == SPIKING:
@@ -229,6 +224,21 @@ class ReferenceChip:
         activity = spikes.double() / steps
         flat = torch.cat([v.reshape(n, -1) for v in potential], dim=1)
         return class_scores(flat[:, p.output_neurons], p.output_thresholds, steps), spikes, activity, synops, counts
+
+    def rate_part(self, g: Group, part: slice, now, potential, counts, synops, options: RateOptions) -> None:
+        """One cycle of some of a group's cores: accumulate, pass partial sums on, fire and count."""
+        inputs, outputs = now[:, g.sources[part]], g.outputs[part]
+        synops[g.cores[part]] += (inputs != 0).sum((0, 2)) * g.neurons
+        current = inputs @ g.weights
+        if g.kind == PARTIAL:
+            now[:, outputs] = current
+            return
+        potential[:, part] += current
+        if g.kind == OUTPUT:
+            return
+        fired, potential[:, part] = rate_fire(potential[:, part], g.thresholds[part], options)
+        now[:, outputs] = fired.to(self.dtype)
+        counts[:, outputs] += fired.long()
 
 
 def even_spikes(count: torch.Tensor, t: int, steps: int) -> torch.Tensor:
