@@ -13,6 +13,17 @@ IDX_CODES = {np.dtype(np.uint8): 0x08, np.dtype(np.int8): 0x09, np.dtype(">i2"):
              np.dtype(">f4"): 0x0D, np.dtype(">f8"): 0x0E}
 
 
+def mlp_spec(name: str, data: str, hidden: int | None = 8, axons: int = 256, tiling: bool = True,
+             steps: tuple[str, ...] = ("model_configuration", "model_building", "pretraining")) -> str:
+    """A small MLP spec's text around the `data:` section's lines `data` (indented, newline-terminated)."""
+    config = f"  config:\n    hidden:\n      - {hidden}\n" if hidden else ""
+    return (f"name: {name}\ndata:\n{data}model:\n  builder: mlp\n{config}platform:\n  cores:\n"
+            f"    - axons: {axons}\n      neurons: 256\n      count: 8\n"
+            + ("  allow_axon_tiling: true\n" if tiling else "")
+            + "spiking:\n  mode: ttfs\n  steps: 8\ntraining:\n  epochs: 1\nsteps:\n"
+            + "".join(f"  - {step}\n" for step in steps))
+
+
 def idx_bytes(array: np.ndarray, dtype=np.uint8) -> bytes:
     """`array` as an IDX file of `dtype` (unsigned bytes unless told)."""
     dtype = np.dtype(dtype)

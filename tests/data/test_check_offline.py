@@ -9,35 +9,9 @@ import pytest
 from runner.check import chip_fit
 from runner.data import data_shape
 from runner.spec import load_spec
-from tests.data.conftest import Quiet, serve
+from tests.data.conftest import Quiet, mlp_spec, serve
 
-SPEC = """\
-name: offline
-data:
-  provider: fashion_mnist
-  root: {root}
-  download: true
-model:
-  builder: mlp
-  config:
-    hidden:
-      - 32
-platform:
-  cores:
-    - axons: 256
-      neurons: 256
-      count: 8
-  allow_axon_tiling: true
-spiking:
-  mode: ttfs
-  steps: 8
-training:
-  epochs: 1
-steps:
-  - model_configuration
-  - model_building
-  - pretraining
-"""
+SPEC = mlp_spec("offline", "  provider: fashion_mnist\n  root: {root}\n  download: true\n", hidden=32)
 
 
 class Recording(Quiet):

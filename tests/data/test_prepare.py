@@ -6,27 +6,10 @@ import pytest
 
 from runner.data import image_files, prepare
 from runner.errors import UserError
-from tests.data.conftest import write_image_set
+from tests.data.conftest import mlp_spec, write_image_set
 
-SPEC = """\
-name: prep
-data:
-  provider: {provider}
-{extra}model:
-  builder: mlp
-platform:
-  cores:
-    - axons: 1024
-      neurons: 256
-      count: 8
-spiking:
-  mode: ttfs
-  steps: 8
-training:
-  epochs: 1
-steps:
-  - model_configuration
-"""
+SPEC = mlp_spec("prep", "  provider: {provider}\n{extra}", hidden=None, axons=1024, tiling=False,
+                steps=("model_configuration",))
 INSTALL = ["apt-get", "install", "-y", "-qq", "dataset-fashion-mnist"]
 
 

@@ -8,36 +8,10 @@ import pytest
 
 from runner.data import image_files
 from runner.errors import UserError
-from tests.data.conftest import write_image_set
+from tests.data.conftest import mlp_spec, write_image_set
 from tests.data.test_bad_idx_files import FIX, refusal
 
-SPEC = """\
-name: probe
-data:
-  provider: mnist
-  root: {root}
-  validation: 5
-model:
-  builder: mlp
-  config:
-    hidden:
-      - 8
-platform:
-  cores:
-    - axons: 256
-      neurons: 256
-      count: 8
-  allow_axon_tiling: true
-spiking:
-  mode: ttfs
-  steps: 8
-training:
-  epochs: 1
-steps:
-  - model_configuration
-  - model_building
-  - pretraining
-"""
+SPEC = mlp_spec("probe", "  provider: mnist\n  root: {root}\n  validation: 5\n")
 
 
 def run_cli(tmp_path, folder) -> subprocess.CompletedProcess:
