@@ -14,8 +14,9 @@ import torch
 from simulator.hard_program import UNUSED, HardProgram, levels, ranges
 from simulator.options import RateOptions, SimulationOutput
 from simulator.program import OUTPUT, PARTIAL, SPIKING
-from simulator.reference import (class_scores, compute_op, cycle_values, exact_dtype, op_tensors, rate_fire,
-                                 rate_trains, simulate_with, ttfs_fire, ttfs_values)
+from simulator.reference import (class_scores, compute_op, cycle_values, delayed_view, exact_dtype, op_tensors,
+                                 rate_fire, rate_trains, simulate_with, ttfs_fire, ttfs_values)
+from simulator.timing import hop_depths, stage_cycles
 
 
 @dataclass
@@ -96,6 +97,18 @@ class HardCoreReference:
                              p.block_axons[blocks])
         return torch.from_numpy(p.sources)[axons], torch.from_numpy(blocks)[block]
 
+    def block_depth(self) -> np.ndarray:
+        """Every block's hop depth within its stage, from the values its axons read and its neurons make."""
+        p = self.p
+        reads, made = [], []
+        for b in range(p.n_cores):
+            h = int(p.block_hard_core[b])
+            first = p.source_offset[h] + p.block_axon_offset[b]
+            reads.append(p.sources[first:first + p.block_axons[b]])
+            neurons = p.neuron_offset[h] + p.block_neuron_offset[b] + np.arange(p.block_neurons[b])
+            made.append(p.produces[neurons])
+        return hop_depths(reads, made, self.block_stage, p.n_values)
+
     def synaptic_ops(self, values: torch.Tensor, reads) -> torch.Tensor:
         """Per soft core: the nonzero values its block's axons read, times its neurons (0 outside `reads`)."""
         read, block = reads
@@ -124,7 +137,7 @@ class HardCoreReference:
         return scores, self.per_block(spikes), self.per_block(activity), synops, values
 
     def rate(self, x: torch.Tensor, options: RateOptions, offset: int):
-        """Rate coding: stage by stage, T cycles each, every cycle level by level (zero-delay spikes)."""
+        """Rate coding: stage by stage, the schedule's cycles each, every cycle level by level."""
         p, steps, n = self.p, self.p.steps, len(x)
         trains = rate_trains(x, p, options, offset)
         counts = torch.zeros(n, p.n_values, dtype=torch.int64)
@@ -133,20 +146,24 @@ class HardCoreReference:
         potential = torch.zeros(n, len(p.kind), dtype=self.dtype)
         replay = torch.zeros(p.n_values, dtype=torch.bool)
         synops = torch.zeros(p.n_cores, dtype=torch.int64)
+        cycles = stage_cycles(steps, self.block_depth(), self.block_stage, p.n_stages, options.delay)
         for stage in range(p.n_stages):
             reads = self.block_reads(np.flatnonzero(self.block_stage == stage))
             order = [self.evaluations.get((stage, level), []) for level in range(1, self.depth + 1)]
-            for t in range(steps):
-                now = cycle_values(trains[t], counts, replay, t, p, self.dtype)
+            stage_values, last = torch.from_numpy(p.produces[(p.stage == stage) & (p.kind != UNUSED)]), None
+            for t in range(int(cycles[stage])):
+                now = cycle_values(trains[t] if t < steps else None, counts, replay, t, p, self.dtype)
+                seen = delayed_view(now, last, stage_values, options.delay)
                 for e in (e for evaluations in order for e in evaluations):
-                    current = now[:, e.sources] @ e.weights
+                    current = seen[:, e.sources] @ e.weights
                     now[:, e.produces[e.held:]] = current[:, e.held:]
                     potential[:, e.neurons[:e.held]] += current[:, :e.held]
                     fire, made = e.neurons[:e.firing], e.produces[:e.firing]
                     fired, potential[:, fire] = rate_fire(potential[:, fire], e.thresholds, options)
                     now[:, made] = fired.to(self.dtype)
                     counts[:, made] += fired.long()
-                synops += self.synaptic_ops(now, reads)
+                synops += self.synaptic_ops(seen, reads)
+                last = now
             for o in np.flatnonzero(p.op_stage == stage):
                 compute_op(counts, p, o, self.ops[o], self.factors[o], "counts", steps)
                 replay[torch.from_numpy(p.op_outputs(o))] = True
@@ -160,8 +177,8 @@ class HardCoreReference:
 
 
 def simulate_hard_reference(program: HardProgram, x: np.ndarray, *, batch_size: int = 250, encoding: str = "uniform",
-                            firing: str = "default", thresholding: str = "<", seed: int = 0,
+                            firing: str = "default", thresholding: str = "<", seed: int = 0, delay: int = 0,
                             progress=None) -> SimulationOutput:
     """`simulate_reference` of a hard-core program: same arguments, outputs per soft core."""
-    options = RateOptions(encoding, firing, thresholding, seed)
+    options = RateOptions(encoding, firing, thresholding, seed, delay)
     return simulate_with(HardCoreReference(program), program, x, batch_size, options, progress)

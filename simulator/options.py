@@ -7,12 +7,14 @@ import numpy as np
 
 @dataclass(frozen=True)
 class RateOptions:
-    """Rate coding's knobs: input `encoding`, `firing` (default: subtract, novena: reset), `thresholding`."""
+    """Rate coding's knobs: input `encoding`, `firing` (default: subtract, novena: reset), `thresholding`, and the
+    synaptic `delay` per core hop (0 or 1 cycle)."""
 
     encoding: str = "uniform"
     firing: str = "default"
     thresholding: str = "<"
     seed: int = 0
+    delay: int = 0
 
     def uniforms(self, samples: int, steps: int, inputs: int, offset: int = 0) -> np.ndarray:
         """The stochastic encoding's uniform draws for samples [offset, offset + samples), seeded per sample."""
@@ -33,6 +35,8 @@ class SimulationOutput:
     spike_counts: np.ndarray
     core_activity: np.ndarray
     synaptic_ops: np.ndarray
+    fire_cycles: np.ndarray | None = None
+    """Cycle-by-cycle runs: per recorded sample, the cycle each value spikes at (-1: never; inputs included)."""
 
     @property
     def predictions(self) -> np.ndarray:

@@ -13,6 +13,7 @@ from simulator.kernels.common import stage_bounds
 from simulator.options import RateOptions, SimulationOutput
 from simulator.program import MAX, OUTPUT, PARTIAL, SPIKING, ChipProgram, float64_is_exact
 from simulator.run import batched
+from simulator.timing import schedule
 
 
 def exact_dtype(program) -> torch.dtype:
@@ -86,12 +87,23 @@ def rate_trains(x: torch.Tensor, program, options: RateOptions, offset: int) -> 
 
 def cycle_values(train: torch.Tensor, counts: torch.Tensor, replay: torch.Tensor, t: int, program,
                  dtype: torch.dtype) -> torch.Tensor:
-    """The value space at the start of cycle t: the always-on axon, the inputs' spikes, replayed earlier values."""
-    now = torch.zeros(len(train), program.n_values, dtype=dtype)
+    """The value space at the start of cycle t: the always-on axon, the inputs' spikes, replayed earlier values
+    (silent after the first T cycles; `train` is None there)."""
+    now = torch.zeros(len(counts), program.n_values, dtype=dtype)
     now[:, 1] = 1
-    now[:, 2:2 + program.n_inputs] = train.to(dtype)
-    now[:, replay] = even_spikes(counts[:, replay], t, program.steps).to(dtype)
+    if t < program.steps:
+        now[:, 2:2 + program.n_inputs] = train.to(dtype)
+        now[:, replay] = even_spikes(counts[:, replay], t, program.steps).to(dtype)
     return now
+
+
+def delayed_view(now: torch.Tensor, last: torch.Tensor | None, made: torch.Tensor, delay: int) -> torch.Tensor:
+    """What the cores read in a cycle: `now` itself without delay, else a copy holding last cycle's `made` values."""
+    if not delay:
+        return now
+    if last is not None:
+        now[:, made] = last[:, made]
+    return now.clone()
 
 
 def rate_fire(potential: torch.Tensor, theta: torch.Tensor, options: RateOptions):
@@ -191,8 +203,9 @@ class ReferenceChip:
         return scores, spikes, activity, synops, values
 
     def rate(self, x: torch.Tensor, options: RateOptions, offset: int):
-        """Rate coding: stage by stage, T cycles each, zero-delay spikes within a stage."""
+        """Rate coding: stage by stage, the schedule's cycles each, spikes within a stage after `options.delay`."""
         p, steps, n = self.p, self.p.steps, len(x)
+        cycles = schedule(p, options.delay).stage_cycles
         counts = torch.zeros(n, p.n_values, dtype=torch.int64)
         potential = [torch.zeros(n, len(g.cores), g.neurons, dtype=self.dtype) for g in self.groups]
         trains = rate_trains(x, p, options, offset)
@@ -201,14 +214,17 @@ class ReferenceChip:
         first, replay = 0, torch.zeros(p.n_values, dtype=torch.bool)
         synops = torch.zeros(p.n_cores, dtype=torch.int64)
         starts = [int(g.cores[0]) for g in self.groups]
-        for end in stage_bounds(p.op_position, p.n_cores).tolist():
+        for s, end in enumerate(stage_bounds(p.op_position, p.n_cores).tolist()):
             stage = [k for k, start in enumerate(starts) if first <= start < end]
-            for t in range(steps):
-                now = cycle_values(trains[t], counts, replay, t, p, self.dtype)
+            made, last = torch.cat([self.groups[k].outputs.reshape(-1) for k in stage] or [torch.zeros(0).long()]), None
+            for t in range(int(cycles[s])):
+                now = cycle_values(trains[t] if t < steps else None, counts, replay, t, p, self.dtype)
+                seen = delayed_view(now, last, made, options.delay)
                 for k in stage:
                     g = self.groups[k]
                     for part in g.parts(n):
-                        self.rate_part(g, part, now, potential[k], counts, synops, options)
+                        self.rate_part(g, part, seen, now, potential[k], counts, synops, options)
+                last = now
             self.run_ops(counts, end, "counts", steps)
             for k in stage:
                 if self.groups[k].kind == SPIKING:
@@ -225,9 +241,9 @@ class ReferenceChip:
         flat = torch.cat([v.reshape(n, -1) for v in potential], dim=1)
         return class_scores(flat[:, p.output_neurons], p.output_thresholds, steps), spikes, activity, synops, counts
 
-    def rate_part(self, g: Group, part: slice, now, potential, counts, synops, options: RateOptions) -> None:
-        """One cycle of some of a group's cores: accumulate, pass partial sums on, fire and count."""
-        inputs, outputs = now[:, g.sources[part]], g.outputs[part]
+    def rate_part(self, g: Group, part: slice, seen, now, potential, counts, synops, options: RateOptions) -> None:
+        """One cycle of some of a group's cores reading `seen`: accumulate, pass partial sums on, fire and count."""
+        inputs, outputs = seen[:, g.sources[part]], g.outputs[part]
         synops[g.cores[part]] += (inputs != 0).sum((0, 2)) * g.neurons
         current = inputs @ g.weights
         if g.kind == PARTIAL:
@@ -274,8 +290,8 @@ def simulate_with(chip, program, x: np.ndarray, batch_size: int, options: RateOp
 
 
 def simulate_reference(program: ChipProgram, x: np.ndarray, *, batch_size: int = 250, encoding: str = "uniform",
-                       firing: str = "default", thresholding: str = "<", seed: int = 0,
+                       firing: str = "default", thresholding: str = "<", seed: int = 0, delay: int = 0,
                        progress=None) -> SimulationOutput:
-    """The torch reference of `simulator.simulate`, same arguments and outputs."""
-    options = RateOptions(encoding, firing, thresholding, seed)
+    """The torch reference of `simulator.simulate` in closed form (which cycle-by-cycle TTFS equals)."""
+    options = RateOptions(encoding, firing, thresholding, seed, delay)
     return simulate_with(ReferenceChip(program), program, x, batch_size, options, progress)

@@ -2,11 +2,15 @@
 
 import numpy as np
 
-from simulator.kernels import run_rate, run_ttfs
+from simulator.kernels import run_rate, run_ttfs, run_ttfs_cycles
+from simulator.kernels.cycles import partial_series
 from simulator.kernels.common import program_arrays, stage_bounds
 from simulator.kernels.rate import ENCODINGS, stage_reads
 from simulator.options import RateOptions, SimulationOutput
 from simulator.program import ChipProgram, float64_is_exact
+from simulator.timing import schedule, ttfs_windows
+
+EVALUATIONS = ("closed_form", "cycles")
 
 
 def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, progress) -> SimulationOutput:
@@ -17,6 +21,7 @@ def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, pro
     scores = np.zeros((len(x), program.n_classes))
     spikes, synops = np.zeros(program.n_cores, np.int64), np.zeros(program.n_cores, np.int64)
     activity = np.zeros(program.n_cores)
+    fired = []
     for start in range(0, len(x), batch_size):
         xb = np.ascontiguousarray(x[start:start + batch_size], dtype=np.float64)
         bad = np.flatnonzero(~np.isfinite(xb).all(axis=1))
@@ -28,19 +33,32 @@ def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, pro
         spikes += out.spike_counts
         activity += out.core_activity
         synops += out.synaptic_ops
+        if out.fire_cycles is not None:
+            fired.append(out.fire_cycles)
         if progress is not None:
             progress(min(start + batch_size, len(x)), len(x))
-    return SimulationOutput(scores, spikes, activity, synops)
+    return SimulationOutput(scores, spikes, activity, synops, np.concatenate(fired) if fired else None)
 
 
 def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, encoding: str = "uniform",
-             firing: str = "default", thresholding: str = "<", seed: int = 0, progress=None) -> SimulationOutput:
-    """Simulate `program` on `x` (samples x inputs, values in [0, 1]) with the Numba kernels."""
-    options = RateOptions(encoding, firing, thresholding, seed)
+             firing: str = "default", thresholding: str = "<", seed: int = 0, delay: int = 0,
+             evaluation: str = "closed_form", record: int = 0, progress=None) -> SimulationOutput:
+    """Simulate `program` on `x` (samples x inputs, values in [0, 1]) with the Numba kernels.
+
+    `evaluation`: quantized TTFS in closed form or `cycles` (cycle by cycle, recording the fire cycle of every
+    value for the first `record` samples); `delay`: rate coding's synaptic delay per core hop (0 or 1 cycle).
+    """
+    if evaluation not in EVALUATIONS:
+        raise ValueError(f"unknown evaluation '{evaluation}'; expected one of {', '.join(EVALUATIONS)}")
+    if evaluation == "cycles" and program.mode != "ttfs_quantized":
+        raise ValueError("cycle-by-cycle evaluation needs mode ttfs_quantized (spike times on the cycle grid)")
+    options = RateOptions(encoding, firing, thresholding, seed, delay)
     exact_float = program.integer and float64_is_exact(program)  # then float64 products: exact, and faster
     arrays = program_arrays(program, np.float64 if exact_float else None)
     ends = stage_bounds(program.op_position, program.n_cores)
     reads = stage_reads(program, ends) if program.mode == "rate" else None
+    timing = schedule(program, delay)
+    cycles = (ttfs_windows(program), *partial_series(program)) if evaluation == "cycles" else None
 
     def run_batch(xb: np.ndarray, offset: int) -> SimulationOutput:
         scores = np.zeros((len(xb), program.n_classes))
@@ -48,14 +66,19 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
         spikes = np.zeros((len(xb), program.n_cores), np.int64)
         synops = np.zeros((len(xb), program.n_cores), np.int64)
         common = (program.n_values, program.steps, scores, activity, spikes, synops)
-        if program.mode in ("ttfs", "ttfs_quantized"):
+        fired = None
+        if cycles is not None:
+            fired = np.full((min(max(record - offset, 0), len(xb)), program.n_values), -1, np.int64)
+            value_type = np.zeros(0, program.weights.dtype if not exact_float else np.float64)
+            run_ttfs_cycles(xb, *arrays, *common, value_type, *cycles, fired)
+        elif program.mode in ("ttfs", "ttfs_quantized"):
             quantized = program.mode == "ttfs_quantized"
             value_type = np.zeros(0, program.weights.dtype if quantized and not exact_float else np.float64)
             run_ttfs(xb, *arrays, *common, quantized, value_type)
         else:
             run_rate(xb, *arrays, *common, ENCODINGS[options.encoding], options.firing == "novena",
                      options.thresholding == "<=", options.uniforms(len(xb), program.steps, program.n_inputs, offset),
-                     ends, *reads)
-        return SimulationOutput(scores, spikes.sum(0), activity.sum(0), synops.sum(0))
+                     ends, *reads, timing.stage_cycles, delay > 0)
+        return SimulationOutput(scores, spikes.sum(0), activity.sum(0), synops.sum(0), fired)
 
     return batched(run_batch, program, x, batch_size, progress)

@@ -1,6 +1,7 @@
-"""Numba kernels: TTFS in closed form (continuous and quantized) and rate coding cycle by cycle."""
+"""Numba kernels: TTFS in closed form (continuous and quantized) and cycle by cycle, rate coding cycle by cycle."""
 
+from simulator.kernels.cycles import run_ttfs_cycles
 from simulator.kernels.rate import run_rate
 from simulator.kernels.ttfs import run_ttfs
 
-__all__ = ["run_rate", "run_ttfs"]
+__all__ = ["run_rate", "run_ttfs", "run_ttfs_cycles"]

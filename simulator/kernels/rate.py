@@ -1,9 +1,11 @@
 """Rate coding over T cycles: V += s_t . W each cycle, fire when theta < V (or <=), then subtract
 theta ("default") or reset to 0 ("novena"); a value is spikes / T.
 
-Cores of one stage run cycle by cycle with zero delay (a spike reaches the next core in the
-same cycle). A compute op sees spike counts, applies its op and the next stages read its
-result, and any other earlier value, re-encoded as an evenly spaced train of that count.
+Cores of one stage run cycle by cycle, with zero delay (a spike reaches the next core in the same
+cycle) or a one-cycle delay per core hop (every core sees the spikes of the cycle before; the stage
+runs T cycles of input and then its depth less one more, the always-on axon spiking every cycle).
+A compute op sees spike counts, applies its op and the next stages read its result, and any
+other earlier value, re-encoded as an evenly spaced train of that count over the first T cycles.
 """
 
 import numpy as np
@@ -42,11 +44,13 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
              thresholds, source_offset, sources, op_kind, op_position, op_value_start, op_width,
              op_source_offset, op_sources, op_factors, op_eps, output_values, output_neurons, output_thresholds,
              n_values, steps,
-             scores, activity, spikes, synops, encoding, reset_to_zero, fire_on_equal, uniforms, stage_ends, read_offset, reads):
-    """Stage by stage, T cycles each; scores = accumulated input of the output neurons / (T theta).
+             scores, activity, spikes, synops, encoding, reset_to_zero, fire_on_equal, uniforms, stage_ends, read_offset,
+             reads, stage_cycles, delayed):
+    """Stage by stage, `stage_cycles` each; scores = accumulated input of the output neurons / (T theta).
 
     Each cycle a stage's cores see, besides their own stage's spikes, the inputs and earlier
     values they read (`reads[read_offset[s]:read_offset[s + 1]]`), replayed as spike trains.
+    `delayed`: the cores run in reverse order, so each reads what the cores before it made the cycle before.
     """
     n_cores, n_ops, n_inputs = len(core_kind), len(op_position), x.shape[1]
     widest = max(1, neuron_count.max()) if n_cores else 1
@@ -64,15 +68,18 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
         first, o = 0, 0
         for stage in range(len(stage_ends)):
             end = stage_ends[stage]
-            for t in range(steps):
+            for t in range(stage_cycles[stage]):
                 now[1] = 1
                 for r in range(read_offset[stage], read_offset[stage + 1]):
                     value = reads[r]
-                    if value < 2 + n_inputs:
+                    if t >= steps:
+                        now[value] = 0
+                    elif value < 2 + n_inputs:
                         now[value] = input_spike(x[i, value - 2], t, steps, encoding, uniforms, i, value - 2)
                     else:
                         now[value] = even_spike(counts[value], t, steps)
-                for c in range(first, end):
+                for step in range(end - first):
+                    c = end - 1 - step if delayed else first + step
                     events = accumulate(now, c, acc, scratch, neuron_count, weight_offset, weights, weights_t,
                                         source_offset, sources)
                     synops[i, c] += events * neuron_count[c]

@@ -85,6 +85,17 @@ def test_rate_options(encoding, firing, thresholding):
     assert soft.same_as(dense) and chip.same_as(dense)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_rate_with_a_synaptic_delay(seed):
+    """One cycle per core hop: the kernels, the soft-core reference and the dense hard cores agree spike for spike."""
+    program = random_program(seed, "rate", 8, integer=True, layers=4)
+    mapping = packed(ir_of(program), TWO_TYPES)
+    delayed = three_runs(mapping, "rate", 8, random_inputs(seed, 30), delay=1)
+    soft, chip, dense = delayed
+    assert soft.same_as(dense) and chip.same_as(dense)
+    assert not dense.same_as(three_runs(mapping, "rate", 8, random_inputs(seed, 30))[2]), "the delay must show"
+
+
 def test_one_threshold_per_core():
     """per_core: every soft core gets one of three thresholds; the packer groups them, the builder checks them."""
     program = random_program(3, "ttfs_quantized", 16, integer=True, layers=4)
@@ -111,13 +122,15 @@ def images(n_inputs: int, count: int) -> np.ndarray:
     return np.where(rng.random(x.shape) < 0.4, 0.0, x)
 
 
-@pytest.mark.parametrize("mode", ["ttfs_quantized", "ttfs", "rate"])
+@pytest.mark.parametrize("mode,delay", [("ttfs_quantized", 0), ("ttfs", 0), ("rate", 0), ("rate", 1)])
 @pytest.mark.parametrize("name", SPECS)
-def test_every_spec_architecture(name, mode):
+def test_every_spec_architecture(name, mode, delay):
     """Rate coding with T = 8 cycles (the reference's cost is per cycle), TTFS with the spec's own steps."""
     steps, mapping = spec_mapping(name)
     steps = 8 if mode == "rate" else steps
-    soft, chip, dense = three_runs(mapping, mode, steps, images(mapping.ir.n_inputs, 2 if mode == "rate" else 6))
+    options = {"delay": delay} if delay else {}
+    soft, chip, dense = three_runs(mapping, mode, steps, images(mapping.ir.n_inputs, 2 if mode == "rate" else 6),
+                                   **options)
     exact = mode != "ttfs"  # continuous TTFS values are real numbers: summation order shows
     assert soft.same_as(dense, exact) and chip.same_as(dense, exact)
     assert dense.spike_counts.sum() > 0

@@ -6,8 +6,12 @@ tests pin both to the reference, spike for spike.
 
 import numpy as np
 import pytest
+import torch
 
 from simulator import simulate, simulate_reference
+from simulator.program import SPIKING
+from simulator.reference import ReferenceChip
+from simulator.timing import ttfs_windows
 from tests.simulator.spec_programs import SPECS, spec_program
 
 SAMPLES = {"ttfs": 24, "ttfs_quantized": 24, "rate": 6}
@@ -39,3 +43,23 @@ def test_continuous_ttfs_within_rounding(name):
     x = inputs(program, SAMPLES["ttfs"])
     chip, reference = simulate(program, x, batch_size=10), simulate_reference(program, x, batch_size=10)
     np.testing.assert_allclose(chip.scores, reference.scores, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_cycle_by_cycle_ttfs_is_the_closed_form(name):
+    """Integrating and firing cycle by cycle gives the closed form's scores, spikes and synaptic operations, and
+    every spiking neuron fires at cycle (window + 1) S + S - level of its closed-form level."""
+    program = spec_program(name, "ttfs_quantized")
+    x = inputs(program, SAMPLES["ttfs_quantized"])
+    cycles = simulate(program, x, batch_size=10, evaluation="cycles", record=3)
+    assert cycles.same_as(simulate(program, x, batch_size=10))
+    with torch.no_grad():
+        levels = ReferenceChip(program).closed_form(torch.from_numpy(x[:3]))[4].numpy().astype(np.int64)
+    steps, window = program.steps, ttfs_windows(program)
+    for c in np.flatnonzero(program.core_kind == SPIKING):
+        made = slice(program.value_start[c], program.value_start[c] + program.neuron_count[c])
+        expected = np.where(levels[:, made] > 0, (window[c] + 1) * steps + steps - levels[:, made], -1)
+        np.testing.assert_array_equal(cycles.fire_cycles[:, made], expected)
+    inputs_made = slice(2, 2 + program.n_inputs)
+    np.testing.assert_array_equal(cycles.fire_cycles[:, inputs_made],
+                                  np.where(levels[:, inputs_made] > 0, steps - levels[:, inputs_made], -1))
