@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from runner.engine.atomic import save_figure, write_atomic
+from runner.report_time import time_section
 
 
 def _plots():
@@ -79,6 +80,7 @@ def write_report(run) -> Path:
         lines += ["## Simulation", "", "| figure | value |", "| --- | --- |"]
         lines += [f"| {k} | {v} |" for k, v in simulation.items() if not isinstance(v, dict)]
         lines += layer_table(simulation)
+        lines += time_section(simulation, out)
     write_atomic(out / "report.md", ("\n".join(lines) + "\n").encode())
     return out / "report.md"
 

@@ -216,7 +216,8 @@ class ReferenceChip:
         starts = [int(g.cores[0]) for g in self.groups]
         for s, end in enumerate(stage_bounds(p.op_position, p.n_cores).tolist()):
             stage = [k for k, start in enumerate(starts) if first <= start < end]
-            made, last = torch.cat([self.groups[k].outputs.reshape(-1) for k in stage] or [torch.zeros(0).long()]), None
+            made = torch.cat([self.groups[k].outputs.reshape(-1) for k in stage] or [torch.zeros(0).long()])
+            last = None
             for t in range(int(cycles[s])):
                 now = cycle_values(trains[t] if t < steps else None, counts, replay, t, p, self.dtype)
                 seen = delayed_view(now, last, made, options.delay)

@@ -80,10 +80,14 @@ PLATFORM = Map({
     "threshold": (Enum("per_neuron", "per_core"), "per_neuron"),
     "allow_axon_tiling": (Bool(), False),
     "partial_sum_cores": (Bool(), False),
+    "cycle_ns": (Float(min=0, min_exclusive=True), None),
 })
 RATE_ONLY = {"encoding": (Enum("uniform", "front_loaded", "deterministic", "stochastic"), "uniform"),
-             "firing": (Enum("default", "novena"), "default"), "thresholding": (Enum("<", "<="), "<")}
-SPIKING = Choice("mode", {"steps": Int(min=1)}, {"rate": RATE_ONLY, "ttfs": {}, "ttfs_quantized": {}})
+             "firing": (Enum("default", "novena"), "default"), "thresholding": (Enum("<", "<="), "<"),
+             "synaptic_delay": (Int(min=0, max=1), 0)}
+SPIKING = Choice("mode", {"steps": Int(min=1)}, {
+    "rate": RATE_ONLY, "ttfs": {},
+    "ttfs_quantized": {"evaluation": (Enum("closed_form", "cycles"), "closed_form")}})
 TRAINING = Map({
     "lr": (Float(min=0, min_exclusive=True), 0.002), "epochs": (Int(min=1), 10), "batch_size": (Int(min=1), 64),
     "tolerance": (Float(min=0, max=1, min_exclusive=True), 0.95), "weight_decay": (Float(min=0), 0.0),

@@ -21,6 +21,7 @@ class PlatformSettings:
     threshold: str
     allow_axon_tiling: bool
     partial_sum_cores: bool
+    cycle_ns: float | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class SpikingSettings:
     encoding: str = "uniform"
     firing: str = "default"
     thresholding: str = "<"
+    synaptic_delay: int = 0
+    evaluation: str = "closed_form"
 
 
 @dataclass(frozen=True)

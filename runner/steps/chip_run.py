@@ -9,7 +9,8 @@ import simulator
 def spiking_options(spec) -> dict:
     """Keyword arguments of `simulator.simulate` taken from the spec."""
     s = spec.spiking
-    return {"encoding": s.encoding, "firing": s.firing, "thresholding": s.thresholding, "seed": spec.seed}
+    return {"encoding": s.encoding, "firing": s.firing, "thresholding": s.thresholding, "seed": spec.seed,
+            "delay": s.synaptic_delay}
 
 
 def flat_inputs(x: torch.Tensor) -> np.ndarray:

@@ -54,7 +54,7 @@ def departure_per_layer(model, budget, chip, x: torch.Tensor, spiking, seed: int
     if ir.next_value() != program.n_values:
         return {}
     scales = scale_maps(model)
-    options = RateOptions(spiking.encoding, spiking.firing, spiking.thresholding, seed)
+    options = RateOptions(spiking.encoding, spiking.firing, spiking.thresholding, seed, spiking.synaptic_delay)
     top = 1 if program.mode == "ttfs" else program.steps
     tolerance = 1e-6 if program.mode == "ttfs" else 0.5 / program.steps
     nodes = compared_nodes(model)

@@ -4,7 +4,7 @@ TRAINING = ("training.lr", "training.batch_size", "training.optimizer", "trainin
 """What `runner.tuning.trainer.train` reads of the training settings (the epochs come from the caller)."""
 TUNING = TRAINING + ("training.tolerance", "data", "seed")
 """What `runner.steps.tuned.adapt_model` reads: training, its tolerance, the validation data, the seed."""
-SPIKING_OPTIONS = ("spiking.encoding", "spiking.firing", "spiking.thresholding", "seed")
+SPIKING_OPTIONS = ("spiking.encoding", "spiking.firing", "spiking.thresholding", "spiking.synaptic_delay", "seed")
 """What `runner.steps.chip_run.spiking_options` reads."""
 CORE_BUDGET = ("platform.cores", "platform.allow_axon_tiling", "platform.partial_sum_cores")
 """What `runner.check.platform_budget` reads."""

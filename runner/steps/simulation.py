@@ -19,6 +19,7 @@ from runner.steps.reads import CORE_BUDGET
 from runner.check import platform_budget
 from runner.steps.chip_run import flat_inputs, spiking_options
 from runner.steps.departure import departure_per_layer, first_departure, looked_at
+from runner.steps.latency import RASTER_SAMPLES, is_raster, is_spans, latency_figures, layer_of, spike_raster
 from runner.tuning.trainer import predict
 from simulator.blocks import block_program
 from simulator.hard_reference import HardCoreReference
@@ -42,7 +43,7 @@ def _departures(value) -> bool:
 FIGURES = ("samples", "accuracy", "model_accuracy", "float_accuracy", "agreement",
            "model_agreement", "reference_samples", "hard_agreement", "hard_identical", "soft_cores",
            "hard_cores", "hard_cores_lower_bound", "host_round_trips", "samples_per_second", "steps",
-           "departure_samples")
+           "departure_samples", "latency_cycles", "initiation_interval_cycles")
 
 TORCH_SPLIT = 10
 """The torch reference and the models run a tenth of a batch at a time: their temporaries (gathers,
@@ -53,10 +54,11 @@ must stay within the chip program plus one batch."""
 class SimulationStep(PipelineStep):
     type = "simulation"
     requires = ("hard_mapping", "model", "float_model")
-    reads = CORE_BUDGET + ("platform.threshold", "spiking", "seed", "data")
+    reads = CORE_BUDGET + ("platform.threshold", "platform.cycle_ns", "spiking", "seed", "data")
     figure_checks = {**{name: _number for name in FIGURES}, "mode": lambda v: isinstance(v, str),
                      "spikes_per_sample": _numbers, "synaptic_ops_per_sample": _numbers, "departure": _departures,
-                     "first_departure": lambda v: v is None or isinstance(v, str)}
+                     "first_departure": lambda v: v is None or isinstance(v, str),
+                     "evaluation": lambda v: isinstance(v, str), "latency_per_layer": is_spans, "raster": is_raster}
 
     def run(self, ctx) -> StepResult:
         mapping, spiking = ctx.get("hard_mapping"), ctx.spec.spiking
@@ -66,12 +68,13 @@ class SimulationStep(PipelineStep):
         hard = hard_program(mapping, spiking.mode, spiking.steps, ctx.spec.platform.threshold)
         program = block_program(hard)
         inputs, labels, options = flat_inputs(x), y.numpy(), spiking_options(ctx.spec)
-        batch = ctx.params["batch_size"]
-        simulator.simulate(program, inputs[:1], **options)  # compile outside the timed run
+        batch, evaluation = ctx.params["batch_size"], spiking.evaluation
+        record = RASTER_SAMPLES if evaluation == "cycles" else 0
+        simulator.simulate(program, inputs[:1], evaluation=evaluation, **options)  # compile outside the timed run
         bar = ctx.progress(len(inputs), "simulation")
         began = time.perf_counter()
-        chip = simulator.simulate(program, inputs, batch_size=batch, progress=lambda done, total: bar.update(
-            done - bar.n), **options)
+        chip = simulator.simulate(program, inputs, batch_size=batch, evaluation=evaluation, record=record,
+                                  progress=lambda done, total: bar.update(done - bar.n), **options)
         seconds = time.perf_counter() - began
         bar.close()
         torch_batch = max(1, batch // TORCH_SPLIT)
@@ -80,7 +83,7 @@ class SimulationStep(PipelineStep):
                                                  inputs[:checked], batch_size=torch_batch, **options)
         dense = HardCoreReference(hard)
         hard_run = simulate_with(dense, hard, inputs[:checked], torch_batch, RateOptions(**options), None)
-        chip_part = simulator.simulate(program, inputs[:checked], batch_size=batch, **options)
+        chip_part = simulator.simulate(program, inputs[:checked], batch_size=batch, evaluation=evaluation, **options)
         model = predict(ctx.get("model"), x, torch_batch).numpy()
         float_model = predict(ctx.get("float_model"), x, torch_batch).numpy()
         samples = looked_at(spiking.mode, chip.predictions, model)
@@ -105,6 +108,10 @@ class SimulationStep(PipelineStep):
                                              x[torch.from_numpy(samples)], spiking, ctx.spec.seed),
         }
         figures["first_departure"] = first_departure(figures["departure"])
+        figures.update(latency_figures(mapping.ir, program, spiking.synaptic_delay, ctx.spec.platform.cycle_ns))
+        figures["evaluation"] = evaluation
+        figures["raster"] = None if chip.fire_cycles is None else \
+            spike_raster(mapping.ir, program, chip.fire_cycles, figures["latency_cycles"])
         ctx.log(", ".join(f"{k} {v}" for k, v in figures.items() if not isinstance(v, dict)))
         return StepResult(metric=figures["accuracy"], figures=figures)
 
@@ -113,7 +120,7 @@ def per_layer(ir, per_core: np.ndarray, samples: int) -> dict[str, float]:
     """A per-core total per sample, summed over the cores of each layer (name before its position and tile)."""
     totals: dict[str, float] = {}
     for core, count in zip(ir.cores, per_core):
-        layer = core.layer.split("@")[0].split("[")[0]
+        layer = layer_of(core.layer)
         totals[layer] = totals.get(layer, 0.0) + float(count)
     return {layer: round(total / samples, 2) for layer, total in totals.items()}
 

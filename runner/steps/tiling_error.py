@@ -8,6 +8,7 @@ import numpy as np
 from mappers.hardware.lowering import chip_program
 from mappers.ir.soft_mapping import map_soft_cores
 from runner.steps.chip_run import flat_inputs, spiking_options
+from runner.steps.latency import layer_of
 import simulator
 
 SAMPLES = 500
@@ -15,7 +16,7 @@ SAMPLES = 500
 
 def tiled_layers(ir) -> list[str]:
     """Layer names (without position) that were axon-tiled."""
-    return sorted({core.layer.split("@")[0].split("[")[0] for core in ir.cores if "/partial" in core.layer})
+    return sorted({layer_of(core.layer) for core in ir.cores if "/partial" in core.layer})
 
 
 def tiling_error_per_layer(ctx, model, budget, ir) -> dict[str, float]:

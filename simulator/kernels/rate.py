@@ -44,8 +44,8 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
              thresholds, source_offset, sources, op_kind, op_position, op_value_start, op_width,
              op_source_offset, op_sources, op_factors, op_eps, output_values, output_neurons, output_thresholds,
              n_values, steps,
-             scores, activity, spikes, synops, encoding, reset_to_zero, fire_on_equal, uniforms, stage_ends, read_offset,
-             reads, stage_cycles, delayed):
+             scores, activity, spikes, synops, encoding, reset_to_zero, fire_on_equal, uniforms, stage_ends,
+             read_offset, reads, stage_cycles, delayed):
     """Stage by stage, `stage_cycles` each; scores = accumulated input of the output neurons / (T theta).
 
     Each cycle a stage's cores see, besides their own stage's spikes, the inputs and earlier

@@ -34,8 +34,9 @@ def two_layers(mode: str, steps: int, ops=()):
 def test_rate_delay_by_hand(delay, spikes, score, synops):
     program = two_layers("rate", 4)
     hard = hard_program(packed(ir_of(program)), "rate", 4, "per_neuron")
-    runs = (simulate(program, np.array([[1.0]]), delay=delay), simulate_reference(program, np.array([[1.0]]), delay=delay),
-            simulate_hard_reference(hard, np.array([[1.0]]), delay=delay))
+    x = np.array([[1.0]])
+    runs = (simulate(program, x, delay=delay), simulate_reference(program, x, delay=delay),
+            simulate_hard_reference(hard, x, delay=delay))
     for out in runs:
         assert out.spike_counts.tolist() == spikes and out.scores.tolist() == [[score]]
         assert out.synaptic_ops.tolist() == synops
