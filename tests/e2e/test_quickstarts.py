@@ -10,6 +10,7 @@ from mappers.hardware.hard_program import hard_program
 from runner.api import data_for, open_pipeline
 from runner.check import platform_budget
 from runner.nir_export import export_nir
+from runner.report_md import write_report
 from runner.run_directory import RunDirectory
 from runner.spec import load_spec
 from runner.steps.departure import departure_per_layer, first_departure, looked_at
@@ -52,6 +53,25 @@ def test_quickstart_mlp_ttfs_quantized_is_an_exact_integer_chip(tmp_path):
     assert sim["first_departure"] is None and set(sim["departure"]) == {"node2", "node3"}
     assert all(layer["differs"] == 0 for layer in sim["departure"].values())
     assert sum(sim["synaptic_ops_per_sample"].values()) > sum(sim["spikes_per_sample"].values()) > 0
+
+
+def test_cycle_by_cycle_quickstart_reports_time_and_the_raster(tmp_path):
+    """S = 16, two hidden layers: windows 0 (inputs), 1 and 2 (the hidden layers fire), the output read at the end
+    of window 2; the raster holds every spike of the first 4 test samples at its cycle."""
+    sim = simulate_spec("quickstart_mlp_ttfs_quantized.yaml", tmp_path)
+    assert sim["evaluation"] == "cycles" and sim["latency_cycles"] == 48 and sim["initiation_interval_cycles"] == 32
+    assert sim["latency_per_layer"] == {"node2": [0, 32], "node3": [16, 48], "node4": [32, 48]}
+    assert sim["latency_us"] == 0.48 and sim["throughput_per_second"] == 1e9 / (32 * 10)
+    raster = sim["raster"]
+    assert raster["samples"] == 4 and raster["cycles"] == 48 and list(raster["layers"]) == ["input", "node2", "node3"]
+    assert not any(raster["layers"]["node2"][:16]) and not any(raster["layers"]["node3"][:32])
+    spec = load_spec(SPECS / "quickstart_mlp_ttfs_quantized.yaml")
+    x = data_for(spec).test_x[:4].reshape(4, -1).numpy()
+    chip = RunDirectory(tmp_path / "run").simulate(x, evaluation="cycles", record=4)
+    assert [sum(raster["layers"][name]) for name in ("node2", "node3")] == chip.spike_counts[:2].tolist()
+    assert sum(raster["layers"]["input"]) == int((np.floor(x * 16 + 0.5) > 0).sum())
+    assert "![spikes per layer and cycle](raster.png)" in write_report(RunDirectory(tmp_path / "run")).read_text()
+    assert (tmp_path / "run" / "raster.png").stat().st_size > 0
 
 
 def test_departure_points_at_the_first_layer_that_differs(tmp_path):

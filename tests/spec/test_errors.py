@@ -93,6 +93,26 @@ def test_rate_only_keys_are_rejected_in_ttfs(write_spec):
     assert "spec.yaml:20: spiking.encoding: not used by mode 'ttfs' (only by rate)" in message
 
 
+@pytest.mark.parametrize("old,new,text", [
+    ("  steps: 8", "  steps: 8\n  evaluation: cycles", "spec.yaml:20: spiking.evaluation: not used by mode 'ttfs' "
+     "(only by ttfs_quantized)"),
+    ("  mode: ttfs\n  steps: 8", "  mode: ttfs_quantized\n  steps: 8\n  evaluation: cycle",
+     "spec.yaml:20: spiking.evaluation: 'cycle' is not one of closed_form, cycles; did you mean 'cycles'?"),
+    ("  mode: ttfs\n", "  mode: rate\n  synaptic_delay: 2\n", "spec.yaml:19: spiking.synaptic_delay: 2 is out of "
+     "range: expected an integer >= 0 <= 1"),
+    ("      count: 8\n", "      count: 8\n  cycle_ns: 0\n", "spec.yaml:17: platform.cycle_ns: 0 is out of range"),
+])
+def test_time_options(write_spec, old, new, text):
+    assert text in error_of(write_spec(VALID.replace(old, new)))
+
+
+def test_time_options_are_read(write_spec):
+    text = VALID.replace("  mode: ttfs\n", "  mode: rate\n  synaptic_delay: 1\n")
+    text = text.replace("      count: 8\n", "      count: 8\n  cycle_ns: 2.5\n")
+    spec = load_spec(write_spec(text))
+    assert spec.spiking.synaptic_delay == 1 and spec.platform.cycle_ns == 2.5
+
+
 def test_activation_levels_belong_to_spiking_steps_in_ttfs(write_spec):
     text = VALID.replace("  - activation_analysis", "  - activation_analysis\n  - activation_quantization:\n      levels: 4")
     message = error_of(write_spec(text))
