@@ -46,6 +46,24 @@ def table(header: str, benchmarks: list[dict], row) -> list[str]:
     return lines
 
 
+def time_table(benchmarks: list[dict]) -> list[str]:
+    """The kernel with the time options beside its default run of the same program and mode."""
+    speed = {(b["extra_info"].get("program"), b["extra_info"].get("mode"), b["extra_info"].get("engine")):
+             b["extra_info"]["samples"] / b["stats"]["median"] for b in benchmarks if "program" in b["extra_info"]}
+
+    def row(info, median, name):
+        base = speed.get((info.get("program"), info.get("mode"), "kernel"))
+        if info.get("engine") not in ("kernel_cycles", "kernel_delay"):
+            return None
+        option = "cycle by cycle" if info["engine"] == "kernel_cycles" else "one-cycle delay"
+        value = info["samples"] / median
+        return (info["program"], info["mode"], option, f"{value:,.0f}", f"{base:,.0f}" if base else "-",
+                f"{value / base:.2f}x" if base else "-")
+
+    return table("program:l | mode:l | option:l | samples/s:r | default samples/s:r | option / default:r",
+                 benchmarks, row)
+
+
 def mapping_table(benchmarks: list[dict]) -> list[str]:
     return table("benchmark:l | soft cores:r | median seconds:r", benchmarks, lambda info, median, name: (
         name, f"{info['soft_cores']:,}", f"{median:.4f}") if "soft_cores" in info else None)
@@ -76,5 +94,5 @@ def startup_table(benchmarks: list[dict]) -> list[str]:
 
 if __name__ == "__main__":
     data = rows(sys.argv[1])
-    tables = (simulation_table, one_thread_table, memory_table, mapping_table, startup_table)
+    tables = (simulation_table, time_table, one_thread_table, memory_table, mapping_table, startup_table)
     print("\n\n".join("\n".join(table(data)) for table in tables))

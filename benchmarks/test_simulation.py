@@ -31,10 +31,15 @@ HARD_SAMPLES = 200
 """The dense hard-core reference multiplies every hard core's whole crossbar: fewer samples."""
 
 
+KERNEL_OPTIONS = {"kernel_cycles": {"evaluation": "cycles"}, "kernel_delay": {"delay": 1}}
+"""The kernel on the deployed hard cores with other options: quantized TTFS cycle by cycle, rate coding with a
+one-cycle synaptic delay per hop."""
+
+
 def engine_run(engine: str, run, mode: str, steps: int):
     """(function, program) of an engine on run directory `run`: `kernel` runs the deployed hard cores' blocks,
     `kernel_soft` the soft cores they were packed from (the figure before the hard-core program existed)."""
-    if engine == "kernel":
+    if engine == "kernel" or engine in KERNEL_OPTIONS:
         return simulator.simulate, run.chip(mode, steps)
     mapping = run.latest("hard_mapping")
     if engine == "hard_reference":
@@ -47,8 +52,8 @@ def measure(benchmark, engine: str, spec_name: str, mode: str, steps: int, sampl
     run, program = engine_run(engine, run_directory(spec_name), mode, steps)
     _, x = spec_inputs(spec_name, samples)
     run(program, x[:2])
-    benchmark.pedantic(run, args=(program, x), kwargs={"batch_size": BATCH}, rounds=3 if "kernel" in engine else 1,
-                       iterations=1)
+    benchmark.pedantic(run, args=(program, x), kwargs={"batch_size": BATCH, **KERNEL_OPTIONS.get(engine, {})},
+                       rounds=3 if "kernel" in engine else 1, iterations=1)
     record(benchmark, len(x), program=spec_name, mode=mode, engine=engine)
 
 
@@ -57,6 +62,18 @@ def measure(benchmark, engine: str, spec_name: str, mode: str, steps: int, sampl
 @pytest.mark.parametrize("engine", ["kernel", "kernel_soft", "reference"])
 def test_simulation(benchmark, spec_name, mode, steps, engine):
     measure(benchmark, engine, spec_name, mode, steps, RATE_SAMPLES if mode == "rate" else BATCH)
+
+
+@pytest.mark.parametrize("spec_name", PROGRAMS)
+def test_cycle_by_cycle(benchmark, spec_name):
+    """Quantized TTFS cycle by cycle, beside the closed form (`test_simulation`'s kernel, ttfs_quantized)."""
+    measure(benchmark, "kernel_cycles", spec_name, "ttfs_quantized", 32, BATCH)
+
+
+@pytest.mark.parametrize("spec_name", PROGRAMS)
+def test_rate_delay(benchmark, spec_name):
+    """Rate coding with a one-cycle delay per core hop (T + depth - 1 cycles), beside zero delay."""
+    measure(benchmark, "kernel_delay", spec_name, "rate", 32, RATE_SAMPLES)
 
 
 @pytest.mark.parametrize("mode,steps", MODES[:2], ids=[m for m, _ in MODES[:2]])
