@@ -61,11 +61,20 @@ def consecutive_groups(reads: list[list[int]], axons: int, neurons: int) -> list
     return groups + [(start, len(reads))] if reads else []
 
 
+def unit(integer: bool, rate_steps: int, output: bool) -> tuple:
+    """(Weight for +1, threshold) of a tree neuron: 1 and one level. Rate-coded (T cycles), a spiking one weighs
+    T + 1 against a threshold of T (over T in float programs): one input spike fires it under either thresholding
+    rule (`<` needs V > theta), and what it leaves, one unit a spike and at most T, never fires on its own."""
+    if not rate_steps or output:
+        return (1, 1) if integer else (1.0, 1.0)
+    return (rate_steps + 1, rate_steps) if integer else ((rate_steps + 1) / rate_steps, 1.0)
+
+
 def map_level(ir: IRGraph, label: str, template: np.ndarray, slots: np.ndarray, shape: tuple[int, int],
-              integer: bool, output: bool) -> np.ndarray:
+              integer: bool, rate_steps: int, output: bool) -> np.ndarray:
     """One tree level of every window (`slots`: windows x terms, value indices), in cores of at most `shape`
     (axons, neurons), each reading only its neurons' terms; (windows, neurons of the level) value indices."""
-    width = template.shape[1]
+    width, (gain, threshold) = template.shape[1], unit(integer, rate_steps, output)
     rows = [np.flatnonzero(template[:, j]).tolist() for j in range(width)]
     reads = [[window[r] for r in rows[j]] for window in slots.tolist() for j in range(width)]
     dtype = np.int64 if integer else np.float64
@@ -77,19 +86,20 @@ def map_level(ir: IRGraph, label: str, template: np.ndarray, slots: np.ndarray, 
         for n in range(start, stop):
             j = n % width
             for value, r in zip(reads[n], rows[j]):
-                weights[axon[value], n - start] += template[r, j]
-        core = NeuralCore(f"{label}[{k}]", weights, np.ones(stop - start, dtype), np.array(sources, np.int64),
-                          is_output=output)
+                weights[axon[value], n - start] += template[r, j] * gain
+        core = NeuralCore(f"{label}[{k}]", weights, np.full(stop - start, threshold, dtype),
+                          np.array(sources, np.int64), is_output=output)
         values[start:stop] = ir.add_core(core)
     return values.reshape(len(slots), width)
 
 
 def map_max_pool_on_cores(ir: IRGraph, name: str, windows: np.ndarray, shape: tuple[int, int], integer: bool,
-                          readout: bool) -> np.ndarray:
+                          readout: bool, rate_steps: int = 0) -> np.ndarray:
     """The value index of each window's max (`windows`: count x k value indices), computed by tree cores of at most
-    `shape` (axons, neurons); the last level's cores are output cores when the pool is the readout."""
+    `shape` (axons, neurons), rate-coded over `rate_steps` cycles (0: TTFS); the last level's cores are output
+    cores when the pool is the readout."""
     slots, levels = windows.astype(np.int64), tree_levels(windows.shape[1])
     for level, template in enumerate(levels, 1):
-        slots = map_level(ir, f"{name}{MARK}{level}", template, slots, shape, integer,
+        slots = map_level(ir, f"{name}{MARK}{level}", template, slots, shape, integer, rate_steps,
                           readout and level == len(levels))
     return slots[:, 0]

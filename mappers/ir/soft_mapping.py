@@ -29,6 +29,8 @@ class CoreBudget:
     """The bits float weights will be quantized to (a layout-only estimate); a quantized perceptron has its own."""
     max_pool: str = "host"
     """Where max-pools run: `host` (a compute op) or `cores` (a tree of neural cores, `mappers.ir.max_pool`)."""
+    rate_steps: int = 0
+    """T of a rate-coded chip (0 in TTFS): the max-pool tree's weights and thresholds depend on it, not its size."""
 
     def neuron_tile(self, axons: int) -> int | None:
         """Neurons per tile: the widest core type holding all `axons`; None when none does."""
@@ -94,7 +96,7 @@ def map_max_pool(ir: IRGraph, name: str, node: MaxPoolMapper, inputs: np.ndarray
     windows = node.windows(inputs, OFF)
     rows = windows.reshape(-1, windows.shape[-1]).astype(np.int64)
     if budget.max_pool == "cores":
-        values = map_max_pool_on_cores(ir, name, rows, budget.largest(), integer, readout)
+        values = map_max_pool_on_cores(ir, name, rows, budget.largest(), integer, readout, budget.rate_steps)
     else:
         values = ir.add_op(ComputeOp("max", name, rows))
     return values.reshape(windows.shape[:3])
