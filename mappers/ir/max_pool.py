@@ -5,7 +5,7 @@ the values: for (x, y) one neuron relu(x - y) (weight +1 on x's terms, -1 on y's
 terms), whose sum is max(x, y); an odd value passes through one identity neuron, so all terms of a sum sit at the
 same depth (a TTFS window schedule holds). A last level sums the final pair (weights 1, 1), so consumers read
 plain values. Thresholds are one level, no bias, no shift: values stay in [0, S], the clamp never binds and every
-neuron is exact on the quantized TTFS level grid.
+neuron is exact on the quantized TTFS level grid. Rate coding only rescales weights and thresholds (`unit`).
 """
 
 import numpy as np
