@@ -36,7 +36,7 @@ class HardCoreMapping:
 
 def threshold_groups(ir: IRGraph, sharing: str) -> np.ndarray:
     """Packing groups: all 0 for per-neuron thresholds; for per-core, one group per threshold value, max-pool tree
-    cores apart from the others (their threshold of one level stays theirs, whatever the layers' thresholds)."""
+    cores in groups of their own (never sharing a hard core, and its one threshold, with a layer's cores)."""
     if sharing == "per_neuron":
         return np.zeros(len(ir.cores), np.int64)
     keys = []
