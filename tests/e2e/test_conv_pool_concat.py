@@ -12,7 +12,7 @@ import torch
 
 from mappers.hardware.hard_program import hard_program
 from runner.api import data_for, open_pipeline
-from runner.check import platform_budget
+from runner.check import chip_fit, platform_budget
 from runner.run_directory import RunDirectory
 from runner.spec import load_spec
 from runner.steps.departure import compared_nodes, departure_per_layer, first_departure
@@ -160,6 +160,7 @@ def test_max_pools_on_cores_are_the_models_with_no_host_round_trip(mode, folder)
     assert sim["hard_agreement"] == 1.0 and sim["hard_identical"] == 1 and sim["first_departure"] is None
     _, host, _ = deployed(mode, folder)
     assert sim["accuracy"] == host["accuracy"] and sim["soft_cores"] > host["soft_cores"]
+    assert chip_fit(spec).startswith(f"{sim['soft_cores']} soft cores on {sim['hard_cores']} hard cores")  # --check
     x = data_for(spec).test_x
     model = run.latest("model")
     chip = run.simulate(x.reshape(len(x), -1).numpy())
