@@ -18,7 +18,7 @@ from runner.models import resolved_config
 def platform_budget(platform) -> tuple[CoreBudget, np.ndarray]:
     """The soft-core budget and the (axons, neurons, count) rows of a platform section."""
     budget = CoreBudget(tuple((c.axons, c.neurons) for c in platform.cores), axon_tiling=platform.allow_axon_tiling,
-                        partial_sum=platform.partial_sum_cores)
+                        partial_sum=platform.partial_sum_cores, max_pool=platform.max_pool)
     return budget, np.array([(c.axons, c.neurons, c.count) for c in platform.cores], np.int64)
 
 

@@ -7,6 +7,7 @@ import numpy as np
 from mappers.hardware.bound import lower_bound
 from mappers.hardware.packing import pack
 from mappers.ir.graph import IRGraph
+from mappers.ir.max_pool import is_max_pool_core
 
 
 @dataclass
@@ -34,15 +35,16 @@ class HardCoreMapping:
 
 
 def threshold_groups(ir: IRGraph, sharing: str) -> np.ndarray:
-    """Packing groups: all 0 for per-neuron thresholds; one group per threshold value for per-core."""
+    """Packing groups: all 0 for per-neuron thresholds; for per-core, one group per threshold value, max-pool tree
+    cores in groups of their own (never sharing a hard core, and its one threshold, with a layer's cores)."""
     if sharing == "per_neuron":
         return np.zeros(len(ir.cores), np.int64)
-    values = []
+    keys = []
     for core in ir.cores:
         if not np.all(core.thresholds == core.thresholds[0]):
             raise ValueError(f"core {core.layer} has several thresholds but the platform has one per core")
-        values.append(core.thresholds[0])
-    return np.unique(np.asarray(values), return_inverse=True)[1].astype(np.int64)
+        keys.append((float(is_max_pool_core(core)), float(core.thresholds[0])))
+    return np.unique(np.array(keys).reshape(-1, 2), axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
 
 def map_hard_cores(ir: IRGraph, core_types: np.ndarray, sharing: str) -> HardCoreMapping:

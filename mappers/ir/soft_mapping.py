@@ -10,6 +10,7 @@ from mappers.graph.mappers import AddMapper, AvgPoolMapper, GlobalAvgPoolMapper,
 from mappers.graph.scales import scale_maps
 from mappers.ir.graph import ALWAYS_ON, FIRST_INPUT, OFF, ComputeOp, IRGraph, MappingError, NeuralCore
 from mappers.ir.axon_tiling import check_accumulator_range, map_axon_tiled
+from mappers.ir.max_pool import map_max_pool_on_cores
 from mappers.ir.im2col import receptive_fields
 from mappers.nn.effective import effective_parameters
 from mappers.nn.perceptron import Perceptron
@@ -26,6 +27,10 @@ class CoreBudget:
     """Layers tiled with partial sums even where the chip has none (to measure the signed split's error)."""
     weight_bits: int = 0
     """The bits float weights will be quantized to (a layout-only estimate); a quantized perceptron has its own."""
+    max_pool: str = "host"
+    """Where max-pools run: `host` (a compute op) or `cores` (a tree of neural cores, `mappers.ir.max_pool`)."""
+    rate_steps: int = 0
+    """T of a rate-coded chip (0 in TTFS): the max-pool tree's weights and thresholds depend on it, not its size."""
 
     def neuron_tile(self, axons: int) -> int | None:
         """Neurons per tile: the widest core type holding all `axons`; None when none does."""
@@ -85,10 +90,15 @@ def map_perceptron(ir: IRGraph, name: str, p: Perceptron, inputs: np.ndarray, bu
     return outputs.T.reshape((weights.shape[1],) + spatial)
 
 
-def map_max_pool(ir: IRGraph, name: str, node: MaxPoolMapper, inputs: np.ndarray) -> np.ndarray:
-    """One ComputeOp: each output takes the max over its window (padding reads an off axon, 0)."""
+def map_max_pool(ir: IRGraph, name: str, node: MaxPoolMapper, inputs: np.ndarray, budget: CoreBudget,
+                 integer: bool, readout: bool) -> np.ndarray:
+    """Each output takes the max over its window (padding reads an off axon, 0): one ComputeOp, or tree cores."""
     windows = node.windows(inputs, OFF)
-    values = ir.add_op(ComputeOp("max", name, windows.reshape(-1, windows.shape[-1]).astype(np.int64)))
+    rows = windows.reshape(-1, windows.shape[-1]).astype(np.int64)
+    if budget.max_pool == "cores":
+        values = map_max_pool_on_cores(ir, name, rows, budget.largest(), integer, readout, budget.rate_steps)
+    else:
+        values = ir.add_op(ComputeOp("max", name, rows))
     return values.reshape(windows.shape[:3])
 
 
@@ -151,7 +161,8 @@ def map_with_values(graph: MapperGraph, budget: CoreBudget) -> tuple[IRGraph, li
         if isinstance(node, PerceptronMapper):
             return map_perceptron(ir, name, node.perceptron, elements, budget)
         if isinstance(node, MaxPoolMapper):
-            return map_max_pool(ir, name, node, elements)
+            return map_max_pool(ir, name, node, elements, budget, quantized == {True},
+                                readout=name == f"node{graph.readout_index}")
         if isinstance(node, GlobalAvgPoolMapper):
             return map_global_average(ir, name, elements, quantized == {True}, readout=node.readout)
         raise MappingError(f"{name}: {type(node).__name__} cannot be mapped to cores")

@@ -61,7 +61,7 @@ def build_spec(path: Path, values: dict, entries) -> Spec:
         model=ModelSettings(values["model"]["builder"], frozen(values["model"]["config"])),
         platform=PlatformSettings(tuple(CoreType(**c) for c in platform["cores"]), platform["weight_bits"],
                                   platform["threshold"], platform["allow_axon_tiling"], platform["partial_sum_cores"],
-                                  cycle_ns=platform["cycle_ns"]),
+                                  platform["max_pool"], platform["cycle_ns"]),
         spiking=SpikingSettings(**spiking),
         training=TrainingSettings(**values["training"]),
         steps=entries,

@@ -80,6 +80,7 @@ PLATFORM = Map({
     "threshold": (Enum("per_neuron", "per_core"), "per_neuron"),
     "allow_axon_tiling": (Bool(), False),
     "partial_sum_cores": (Bool(), False),
+    "max_pool": (Enum("host", "cores"), "host"),
     "cycle_ns": (Float(min=0, min_exclusive=True), None),
 })
 RATE_ONLY = {"encoding": (Enum("uniform", "front_loaded", "deterministic", "stochastic"), "uniform"),

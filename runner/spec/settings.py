@@ -21,6 +21,7 @@ class PlatformSettings:
     threshold: str
     allow_axon_tiling: bool
     partial_sum_cores: bool
+    max_pool: str
     cycle_ns: float | None = None
 
 

@@ -3,7 +3,8 @@
 The ideal flow is the same cores computed without spikes (continuous values clamp(v/theta));
 rate coding lags or leads it where early spikes arrive before later inhibition. Each cycle
 multiplies every core's thresholds by its chip-to-ideal activity ratio; the thresholds that
-give the best agreement with the model on the tuning samples are kept. T never changes.
+give the best agreement with the model on the tuning samples are kept. T never changes, nor do the
+thresholds of output, partial-sum and max-pool tree cores (the tree's are part of its construction).
 """
 
 import copy
@@ -13,6 +14,7 @@ import numpy as np
 
 import simulator
 from mappers.hardware.lowering import chip_program
+from mappers.ir.max_pool import is_max_pool_core
 from runner.engine.step import PipelineStep, StepResult
 from runner.steps.reads import SPIKING_OPTIONS
 from runner.steps.chip_run import flat_inputs, spiking_options
@@ -47,14 +49,15 @@ class CoreFlowTuningStep(PipelineStep):
             return float(np.mean(out.predictions == model_predictions)), out.core_activity
 
         thresholds = [core.thresholds.copy() for core in ir.cores]
+        fixed = [core.is_output or core.partial or is_max_pool_core(core) for core in ir.cores]
         before, activity = evaluate(thresholds)
         best, best_thresholds = before, thresholds
         bar = ctx.progress(ctx.params["max_cycles"], "core-flow cycles")
         for cycle in range(ctx.params["max_cycles"]):
             ratio = np.where(ideal > 0, activity / np.maximum(ideal, 1e-12), 1.0)
             ratio = np.clip(ratio, 0.5, 2.0)
-            thresholds = [theta if core.is_output or core.partial else _scaled(theta, r, integer)
-                          for theta, r, core in zip(thresholds, ratio, ir.cores)]
+            thresholds = [theta if kept else _scaled(theta, r, integer)
+                          for theta, r, kept in zip(thresholds, ratio, fixed)]
             agreement, activity = evaluate(thresholds)
             ctx.log(f"cycle {cycle + 1}: model agreement {agreement:.4f}")
             bar.update()

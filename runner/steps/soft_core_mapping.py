@@ -1,5 +1,7 @@
 """soft_core_mapping: lower the model to IR cores that fit the platform's core types."""
 
+import dataclasses
+
 from mappers.graph.scales import compute_per_source_scales
 from mappers.hardware.lowering import chip_program
 from mappers.ir.soft_mapping import MappingError, map_soft_cores
@@ -20,7 +22,9 @@ class SoftCoreMappingStep(PipelineStep):
     def run(self, ctx) -> StepResult:
         model = ctx.get("model")
         compute_per_source_scales(model)
-        budget = platform_budget(ctx.spec.platform)[0]
+        spiking = ctx.spec.spiking
+        budget = dataclasses.replace(platform_budget(ctx.spec.platform)[0],
+                                     rate_steps=spiking.steps if spiking.mode == "rate" else 0)
         try:
             ir = map_soft_cores(model, budget)
         except MappingError as error:

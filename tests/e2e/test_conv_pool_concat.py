@@ -1,8 +1,10 @@
 """The main job's shape end to end on digits: convolutions, max-pools and fire modules' concatenations, trained
 weights, axon tiling over partial-sum cores, packed hard cores. In both TTFS modes the chip's class scores are
-the model's on every test sample, and so is every hidden layer's and every max-pool's output."""
+the model's on every test sample, and so is every hidden layer's and every max-pool's output, with the max-pools
+on the host or on neural cores (`platform.max_pool: cores`, no host round-trip)."""
 
 import functools
+import shutil
 
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ import torch
 
 from mappers.hardware.hard_program import hard_program
 from runner.api import data_for, open_pipeline
-from runner.check import platform_budget
+from runner.check import chip_fit, platform_budget
 from runner.run_directory import RunDirectory
 from runner.spec import load_spec
 from runner.steps.departure import compared_nodes, departure_per_layer, first_departure
@@ -89,6 +91,19 @@ def deployed(mode: str, folder):
     return load_spec(path), report["simulation"], RunDirectory(folder / mode, spec=str(path))
 
 
+@functools.cache
+def on_cores(mode: str, folder):
+    """`deployed(mode)` again with `max_pool: cores`, in a copy of its run directory: only soft-core mapping and
+    what follows it run again."""
+    deployed(mode, folder)
+    shutil.copytree(folder / mode, folder / f"{mode}_cores")
+    path = folder / f"{mode}_cores.yaml"
+    text = SPEC.format(mode=mode, quantization=QUANTIZATION if mode == "ttfs_quantized" else "")
+    path.write_text(text.replace("  partial_sum_cores: true\n", "  partial_sum_cores: true\n  max_pool: cores\n"))
+    report = open_pipeline(str(path), workdir=str(folder / f"{mode}_cores"), quiet=True).run()
+    return load_spec(path), report, RunDirectory(folder / f"{mode}_cores", spec=str(path))
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     return tmp_path_factory.mktemp("conv_pool_concat")
@@ -130,3 +145,26 @@ def test_departure_points_at_a_max_pool_that_reads_the_wrong_values(folder):
     pools = [f"node{i}" for i, node in enumerate(model.nodes) if type(node).__name__ == "MaxPoolMapper"]
     assert first_departure(departure) == pools[0] and departure[pools[0]]["differs"] > 0.05
     assert PARTIAL in program.kind
+
+
+@pytest.mark.parametrize("mode", ["ttfs_quantized", "ttfs"])
+def test_max_pools_on_cores_are_the_models_with_no_host_round_trip(mode, folder):
+    spec, report, run = on_cores(mode, folder)
+    sim, mapping = report["simulation"], run.latest("hard_mapping")
+    steps = [step["name"] for step in report["steps"]]
+    reused = [step["name"] for step in report["steps"] if step["reused"]]
+    assert reused == steps[:steps.index("soft_core_mapping")]
+    assert sim["host_round_trips"] == 0 and mapping.ir.ops == [] and sim["departure"]
+    assert any("@max" in core.layer for core in mapping.ir.cores)
+    assert sim["model_agreement"] == 1.0 and sim["agreement"] == 1.0
+    assert sim["hard_agreement"] == 1.0 and sim["hard_identical"] == 1 and sim["first_departure"] is None
+    _, host, _ = deployed(mode, folder)
+    assert sim["accuracy"] == host["accuracy"] and sim["soft_cores"] > host["soft_cores"]
+    assert chip_fit(spec).startswith(f"{sim['soft_cores']} soft cores on {sim['hard_cores']} hard cores")  # --check
+    x = data_for(spec).test_x
+    model = run.latest("model")
+    chip = run.simulate(x.reshape(len(x), -1).numpy())
+    readout_scale = float(model.nodes[model.readout_index - 1].perceptron.activation_scale)
+    with torch.no_grad():
+        scores = model.double().eval()(x.double()).numpy()
+    np.testing.assert_allclose(chip.scores * readout_scale, scores, rtol=1e-9, atol=1e-12)

@@ -79,6 +79,7 @@ def test_the_levels_of_activation_quantization_re_run_activation_shift(small_spe
     ("  epochs: 3", "  epochs: 4", "pretraining"),
     ("      count: 16", "      count: 17", "soft_core_mapping"),  # its budget reads the core types
     ("      count: 16", "      count: 16\n  threshold: per_core", "hard_core_mapping"),
+    ("      count: 16", "      count: 16\n  max_pool: cores", "soft_core_mapping"),
 ])
 def test_a_key_makes_nothing_before_its_first_reader_stale(small_spec, old, new, first):
     spec = small_spec(RATE)

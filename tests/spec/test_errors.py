@@ -119,6 +119,11 @@ def test_activation_levels_belong_to_spiking_steps_in_ttfs(write_spec):
     assert "spec.yaml:28: activation_quantization.levels: not used in mode 'ttfs'" in message
 
 
+def test_max_pool_is_host_or_cores(write_spec):
+    message = error_of(write_spec(VALID.replace("      count: 8\n", "      count: 8\n  max_pool: bogus\n")))
+    assert "spec.yaml:17: platform.max_pool: 'bogus' is not one of host, cores" in message
+
+
 def test_key_of_another_provider(write_spec):
     message = error_of(write_spec(VALID.replace("  samples: 300", "  samples: 300\n  root: /data")))
     assert "spec.yaml:7: data.root: not used by provider 'synthetic' (only by mnist, fashion_mnist)" in message
