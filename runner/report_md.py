@@ -15,13 +15,22 @@ def _plots():
 
 
 def metric_plot(steps: list[dict], path: Path) -> None:
+    """Each step's metric in pipeline order, one labelled series per split it is measured on (never joined)."""
     plt = _plots()
-    named = [(s["name"], s["metric"]) for s in steps if s["metric"] is not None]
-    figure, axes = plt.subplots(figsize=(7, 3.2), dpi=110)
-    axes.plot(range(len(named)), [m for _, m in named], marker="o")
-    axes.set_xticks(range(len(named)), [n for n, _ in named], rotation=35, ha="right", fontsize=7)
-    axes.set_ylabel("metric (accuracy)")
+    measured = [s for s in steps if s["metric"] is not None]
+    figure, axes = plt.subplots(figsize=(8, 3.6), dpi=110)
+    for k, split in enumerate(dict.fromkeys(s.get("split") for s in measured)):
+        points = [(x, s["metric"]) for x, s in enumerate(measured) if s.get("split") == split]
+        axes.plot(*zip(*points), marker="osD^v"[k % 5], label=f"{split} split" if split else "split not recorded")
+        for x, metric in points:
+            axes.annotate(f"{metric:.4f}", (x, metric), textcoords="offset points", xytext=(0, 6), ha="center",
+                          fontsize=6)
+    axes.set_xticks(range(len(measured)), [s["name"] for s in measured], rotation=35, ha="right", fontsize=7)
+    axes.set_ylabel("accuracy")
+    axes.margins(y=0.2)
     axes.grid(alpha=0.3)
+    if measured:
+        axes.legend(fontsize=7, loc="lower left")
     figure.tight_layout()
     save_figure(figure, path)
     plt.close(figure)
@@ -59,14 +68,16 @@ def _metric(value) -> str:
 def write_report(run) -> Path:
     """Write report.md and its plots into RunDirectory `run` from report.json and the checkpoints."""
     report, out = run.report, run.path
-    lines = [f"# {report['spec']}", "", "| step | status | metric | seconds | reused |", "| --- | --- | --- | --- | --- |"]
-    lines += [f"| {s['name']} | {s['status']} | {_metric(s['metric'])} | {s['seconds']:.1f} | "
-              f"{'yes' if s['reused'] else 'no'} |" for s in report["steps"]]
+    lines = [f"# {report['spec']}", "", "| step | status | metric | measured on | seconds | reused |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {s['name']} | {s['status']} | {_metric(s['metric'])} | {s.get('split') or '-'} | "
+              f"{s['seconds']:.1f} | {'yes' if s['reused'] else 'no'} |" for s in report["steps"]]
     metric_plot(report["steps"], out / "metrics.png")
-    lines += ["", "![metric after every step](metrics.png)", ""]
+    lines += ["", "![metric after every step, per data split](metrics.png)", ""]
+    order = []
     if run.written("hard_mapping"):
         mapping = run.latest("hard_mapping")
-        axons, neurons = utilization(mapping)
+        axons, neurons, order = *utilization(mapping), mapping.ir.layers()
         utilization_heatmap(axons, neurons, out / "utilization.png")
         lines += ["## Mapping", "",
                   f"* soft cores: {len(mapping.ir.cores)}; hard cores: {mapping.hard_cores} "
@@ -78,13 +89,14 @@ def write_report(run) -> Path:
     if simulation:
         lines += ["## Simulation", "", "| figure | value |", "| --- | --- |"]
         lines += [f"| {k} | {v} |" for k, v in simulation.items() if not isinstance(v, dict)]
-        lines += layer_table(simulation)
+        lines += layer_table(simulation, order)
     write_atomic(out / "report.md", ("\n".join(lines) + "\n").encode())
     return out / "report.md"
 
 
-def layer_table(simulation: dict) -> list[str]:
-    """Per layer: spikes and synaptic operations per sample, and how far the chip departs from the model."""
+def layer_table(simulation: dict, order: list[str]) -> list[str]:
+    """Per layer, in graph `order` (the IR's layers; others after, by name): spikes and synaptic operations per
+    sample, and how far the chip departs from the model."""
     spikes, synops = simulation.get("spikes_per_sample") or {}, simulation.get("synaptic_ops_per_sample") or {}
     departure = simulation.get("departure") or {}
     if not spikes:
@@ -100,8 +112,8 @@ def layer_table(simulation: dict) -> list[str]:
              "The chip matches the model at every hidden layer and compute op.", "",
              "| layer | spikes | synaptic operations | differs from model | saturated |",
              "| --- | ---: | ---: | ---: | ---: |"]
-    number = lambda name: int(name[4:]) if name.startswith("node") and name[4:].isdigit() else -1
-    for layer in sorted(set(spikes) | set(departure), key=lambda name: (number(name), name)):
+    position = {name: i for i, name in enumerate(order)}
+    for layer in sorted(set(spikes) | set(departure), key=lambda name: (position.get(name, len(order)), name)):
         d = departure.get(layer)
         compared = f"{d['differs']:.2%} | {d['saturated']:.2%}" if d else "- | -"
         counts = f"{spikes[layer]:,.1f} | {synops.get(layer, float('nan')):,.0f}" if layer in spikes else \

@@ -14,6 +14,7 @@ import torch
 import simulator
 from mappers.hardware.hard_program import hard_program
 from mappers.hardware.lowering import chip_program
+from mappers.ir.graph import layer_of
 from runner.engine.step import PipelineStep, StepResult
 from runner.steps.reads import CORE_BUDGET
 from runner.check import platform_budget
@@ -52,6 +53,7 @@ must stay within the chip program plus one batch."""
 
 class SimulationStep(PipelineStep):
     type = "simulation"
+    metric_split = "test"
     requires = ("hard_mapping", "model", "float_model")
     reads = CORE_BUDGET + ("platform.threshold", "spiking", "seed", "data")
     figure_checks = {**{name: _number for name in FIGURES}, "mode": lambda v: isinstance(v, str),
@@ -113,7 +115,7 @@ def per_layer(ir, per_core: np.ndarray, samples: int) -> dict[str, float]:
     """A per-core total per sample, summed over the cores of each layer (name before its position and tile)."""
     totals: dict[str, float] = {}
     for core, count in zip(ir.cores, per_core):
-        layer = core.layer.split("@")[0].split("[")[0]
+        layer = layer_of(core.layer)
         totals[layer] = totals.get(layer, 0.0) + float(count)
     return {layer: round(total / samples, 2) for layer, total in totals.items()}
 

@@ -6,6 +6,7 @@ import dataclasses
 import numpy as np
 
 from mappers.hardware.lowering import chip_program
+from mappers.ir.graph import layer_of
 from mappers.ir.soft_mapping import map_soft_cores
 from runner.steps.chip_run import flat_inputs, spiking_options
 import simulator
@@ -14,8 +15,8 @@ SAMPLES = 500
 
 
 def tiled_layers(ir) -> list[str]:
-    """Layer names (without position) that were axon-tiled."""
-    return sorted({core.layer.split("@")[0].split("[")[0] for core in ir.cores if "/partial" in core.layer})
+    """Layer names (without position) that were axon-tiled, in graph order."""
+    return list(dict.fromkeys(layer_of(core.layer) for core in ir.cores if "/partial" in core.layer))
 
 
 def tiling_error_per_layer(ctx, model, budget, ir) -> dict[str, float]:
