@@ -1,5 +1,6 @@
 """report.md: the run as people would rather read it, with PNG plots, rebuilt from checkpoints."""
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -14,23 +15,36 @@ def _plots():
     return plt
 
 
-def metric_plot(steps: list[dict], path: Path) -> None:
-    """Each step's metric in pipeline order, one labelled series per split it is measured on (never joined)."""
-    plt = _plots()
+def metric_series(steps: list[dict]) -> dict[str, list[tuple[int, float]]]:
+    """Per split a metric is measured on (its label), the (position among measured steps, metric) of its steps."""
     measured = [s for s in steps if s["metric"] is not None]
-    figure, axes = plt.subplots(figsize=(8, 3.6), dpi=110)
-    for k, split in enumerate(dict.fromkeys(s.get("split") for s in measured)):
-        points = [(x, s["metric"]) for x, s in enumerate(measured) if s.get("split") == split]
-        axes.plot(*zip(*points), marker="osD^v"[k % 5], label=f"{split} split" if split else "split not recorded")
-        for x, metric in points:
-            axes.annotate(f"{metric:.4f}", (x, metric), textcoords="offset points", xytext=(0, 6), ha="center",
-                          fontsize=6)
-    axes.set_xticks(range(len(measured)), [s["name"] for s in measured], rotation=35, ha="right", fontsize=7)
+    series: dict[str, list[tuple[int, float]]] = {}
+    for x, s in enumerate(measured):
+        label = f"{s['split']} split" if s.get("split") else "split not recorded"
+        series.setdefault(label, []).append((x, s["metric"]))
+    return series
+
+
+def metric_plot(steps: list[dict], path: Path) -> None:
+    """Each step's metric in pipeline order, one labelled line per split: points of different splits never join.
+    A value is written where its series starts or changes."""
+    plt = _plots()
+    from matplotlib.ticker import PercentFormatter
+    names = [s["name"] for s in steps if s["metric"] is not None]
+    figure, axes = plt.subplots(figsize=(8, 3.8), dpi=110)
+    for (label, points), marker in zip(metric_series(steps).items(), itertools.cycle("osD^v")):
+        line, = axes.plot(*zip(*points), marker=marker, label=label)
+        for k, (x, metric) in enumerate(points):
+            if k == 0 or metric != points[k - 1][1]:
+                axes.annotate(f"{metric:.2%}", (x, metric), textcoords="offset points", xytext=(0, 7), ha="center",
+                              fontsize=7, color=line.get_color())
+    axes.set_xticks(range(len(names)), names, rotation=35, ha="right", fontsize=7)
+    axes.yaxis.set_major_formatter(PercentFormatter(1.0))
     axes.set_ylabel("accuracy")
-    axes.margins(y=0.2)
+    axes.margins(x=0.04, y=0.25)
     axes.grid(alpha=0.3)
-    if measured:
-        axes.legend(fontsize=7, loc="lower left")
+    if names:
+        axes.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     figure.tight_layout()
     save_figure(figure, path)
     plt.close(figure)

@@ -3,6 +3,7 @@ weights, axon tiling over partial-sum cores, packed hard cores. In both TTFS mod
 the model's on every test sample, and so is every hidden layer's and every max-pool's output."""
 
 import functools
+import json
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ import torch
 from mappers.hardware.hard_program import hard_program
 from runner.api import data_for, open_pipeline
 from runner.check import platform_budget
+from runner.report_md import write_report
 from runner.run_directory import RunDirectory
 from runner.spec import load_spec
 from runner.steps.departure import compared_nodes, departure_per_layer, first_departure
@@ -78,6 +80,13 @@ QUANTIZATION = """\
   - quantization_verification
 """
 
+NEURAL = ["stem", "fire2.squeeze", "fire2.expand1x1", "fire2.expand3x3", "fire3.squeeze", "fire3.expand1x1",
+          "fire3.expand3x3", "classifier", "average"]
+"""The builder's names of the layers that make cores, in graph order."""
+COMPARED = ["stem", "stem_pool", "fire2.squeeze", "fire2.expand1x1", "fire2.expand3x3", "fire2.pool", "fire3.squeeze",
+            "fire3.expand1x1", "fire3.expand3x3", "classifier"]
+"""The hidden layers and compute ops the departure figures compare, in graph order."""
+
 
 @functools.cache
 def deployed(mode: str, folder):
@@ -112,7 +121,7 @@ def test_chip_is_the_model_on_every_sample(mode, folder):
     np.testing.assert_allclose(chip.scores * readout_scale, scores, rtol=1e-9, atol=1e-12)
     departure = departure_per_layer(model, platform_budget(spec.platform)[0],
                                     HardCoreReference(hard_program(mapping, mode, 16)), x, spec.spiking, 0)
-    assert set(departure) == {f"node{i}" for i in compared_nodes(model)} and len(departure) == 10
+    assert list(departure) == [model.names[i] for i in compared_nodes(model)] == COMPARED
     assert all(layer["differs"] == 0 for layer in departure.values())
 
 
@@ -127,6 +136,17 @@ def test_departure_points_at_a_max_pool_that_reads_the_wrong_values(folder):
     x = data_for(spec).test_x[:40]
     departure = departure_per_layer(model, platform_budget(spec.platform)[0], HardCoreReference(program), x,
                                     spec.spiking, 0)
-    pools = [f"node{i}" for i, node in enumerate(model.nodes) if type(node).__name__ == "MaxPoolMapper"]
-    assert first_departure(departure) == pools[0] and departure[pools[0]]["differs"] > 0.05
+    assert first_departure(departure) == "stem_pool" and departure["stem_pool"]["differs"] > 0.05
     assert PARTIAL in program.kind
+
+
+def test_report_names_the_builders_layers_in_graph_order(folder):
+    """report.json's per-layer figures are keyed by the builder's names; report.md lists them in graph order,
+    the compute ops between the layers."""
+    _, _, run = deployed("ttfs_quantized", folder)
+    sim = json.loads((folder / "ttfs_quantized" / "report.json").read_text())["simulation"]
+    assert list(sim["spikes_per_sample"]) == list(sim["synaptic_ops_per_sample"]) == NEURAL
+    assert list(sim["departure"]) == COMPARED
+    text = write_report(run).read_text()
+    rows = text.split("| --- | ---: | ---: | ---: | ---: |\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert [row.split(" | ")[0][2:] for row in rows] == COMPARED + ["average"]

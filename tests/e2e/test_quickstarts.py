@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from mappers.hardware.hard_program import hard_program
+from mappers.ir.graph import layer_of
 from runner.api import data_for, open_pipeline
 from runner.check import platform_budget
 from runner.nir_export import export_nir
@@ -49,7 +50,7 @@ def test_quickstart_mlp_ttfs_quantized_is_an_exact_integer_chip(tmp_path):
     sim = simulate_spec("quickstart_mlp_ttfs_quantized.yaml", tmp_path)
     assert sim["model_agreement"] == 1.0 and sim["agreement"] == 1.0
     assert sim["accuracy"] >= sim["float_accuracy"] - 0.01
-    assert sim["first_departure"] is None and set(sim["departure"]) == {"node2", "node3"}
+    assert sim["first_departure"] is None and set(sim["departure"]) == {"fc1", "fc2"}
     assert all(layer["differs"] == 0 for layer in sim["departure"].values())
     assert sum(sim["synaptic_ops_per_sample"].values()) > sum(sim["spikes_per_sample"].values()) > 0
 
@@ -63,21 +64,21 @@ def test_departure_points_at_the_first_layer_that_differs(tmp_path):
     mapping = run.latest("hard_mapping")
     program = hard_program(mapping, spec.spiking.mode, spec.spiking.steps)
     for b, core in enumerate(mapping.ir.cores):
-        if core.layer.startswith("node3"):
+        if layer_of(core.layer) == "fc2":
             start = program.neuron_offset[program.block_hard_core[b]] + program.block_neuron_offset[b]
             program.thresholds[start:start + program.block_neurons[b]] *= 3
     x = data_for(spec).test_x
     budget, chip = platform_budget(spec.platform)[0], HardCoreReference(program)
     departure = departure_per_layer(run.latest("model"), budget, chip, x, spec.spiking, 0)
-    assert departure["node2"]["differs"] == 0 and departure["node3"]["differs"] > 0.05
-    assert first_departure(departure) == "node3"
+    assert departure["fc1"]["differs"] == 0 and departure["fc2"]["differs"] > 0.05
+    assert first_departure(departure) == "fc2"
     predictions = np.zeros(len(x), np.int64)
     disagreeing = predictions.copy()
     disagreeing[300] = 1
     samples = looked_at(spec.spiking.mode, disagreeing, predictions)
     assert samples.tolist() == list(range(200)) + [300]
     departure = departure_per_layer(run.latest("model"), budget, chip, x[300:301], spec.spiking, 0)
-    assert first_departure(departure) == "node3"
+    assert first_departure(departure) == "fc2"
 
 
 @pytest.mark.parametrize("spec", ["quickstart_mlp_rate.yaml", "quickstart_conv_rate.yaml"])
