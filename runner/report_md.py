@@ -91,7 +91,8 @@ def write_report(run) -> Path:
     order = []
     if run.written("hard_mapping"):
         mapping = run.latest("hard_mapping")
-        axons, neurons, order = *utilization(mapping), mapping.ir.layers()
+        axons, neurons = utilization(mapping)
+        order = mapping.ir.layers()
         utilization_heatmap(axons, neurons, out / "utilization.png")
         lines += ["## Mapping", "",
                   f"* soft cores: {len(mapping.ir.cores)}; hard cores: {mapping.hard_cores} "
