@@ -1,5 +1,6 @@
 """report.md: the run as people would rather read it, with PNG plots, rebuilt from checkpoints."""
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -15,14 +16,36 @@ def _plots():
     return plt
 
 
+def metric_series(steps: list[dict]) -> dict[str, list[tuple[int, float]]]:
+    """Per split a metric is measured on (its label), the (position among measured steps, metric) of its steps."""
+    measured = [s for s in steps if s["metric"] is not None]
+    series: dict[str, list[tuple[int, float]]] = {}
+    for x, s in enumerate(measured):
+        label = f"{s['split']} split" if s.get("split") else "split not recorded"
+        series.setdefault(label, []).append((x, s["metric"]))
+    return series
+
+
 def metric_plot(steps: list[dict], path: Path) -> None:
+    """Each step's metric in pipeline order, one labelled line per split: points of different splits never join.
+    A value is written where its series starts or changes."""
     plt = _plots()
-    named = [(s["name"], s["metric"]) for s in steps if s["metric"] is not None]
-    figure, axes = plt.subplots(figsize=(7, 3.2), dpi=110)
-    axes.plot(range(len(named)), [m for _, m in named], marker="o")
-    axes.set_xticks(range(len(named)), [n for n, _ in named], rotation=35, ha="right", fontsize=7)
-    axes.set_ylabel("metric (accuracy)")
+    from matplotlib.ticker import PercentFormatter
+    names = [s["name"] for s in steps if s["metric"] is not None]
+    figure, axes = plt.subplots(figsize=(8, 3.8), dpi=110)
+    for (label, points), marker in zip(metric_series(steps).items(), itertools.cycle("osD^v")):
+        line, = axes.plot(*zip(*points), marker=marker, label=label)
+        for k, (x, metric) in enumerate(points):
+            if k == 0 or metric != points[k - 1][1]:
+                axes.annotate(f"{metric:.2%}", (x, metric), textcoords="offset points", xytext=(0, 7), ha="center",
+                              fontsize=7, color=line.get_color())
+    axes.set_xticks(range(len(names)), names, rotation=35, ha="right", fontsize=7)
+    axes.yaxis.set_major_formatter(PercentFormatter(1.0))
+    axes.set_ylabel("accuracy")
+    axes.margins(x=0.04, y=0.25)
     axes.grid(alpha=0.3)
+    if names:
+        axes.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     figure.tight_layout()
     save_figure(figure, path)
     plt.close(figure)
@@ -60,14 +83,17 @@ def _metric(value) -> str:
 def write_report(run) -> Path:
     """Write report.md and its plots into RunDirectory `run` from report.json and the checkpoints."""
     report, out = run.report, run.path
-    lines = [f"# {report['spec']}", "", "| step | status | metric | seconds | reused |", "| --- | --- | --- | --- | --- |"]
-    lines += [f"| {s['name']} | {s['status']} | {_metric(s['metric'])} | {s['seconds']:.1f} | "
-              f"{'yes' if s['reused'] else 'no'} |" for s in report["steps"]]
+    lines = [f"# {report['spec']}", "", "| step | status | metric | measured on | seconds | reused |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {s['name']} | {s['status']} | {_metric(s['metric'])} | {s.get('split') or '-'} | "
+              f"{s['seconds']:.1f} | {'yes' if s['reused'] else 'no'} |" for s in report["steps"]]
     metric_plot(report["steps"], out / "metrics.png")
-    lines += ["", "![metric after every step](metrics.png)", ""]
+    lines += ["", "![metric after every step, per data split](metrics.png)", ""]
+    order = []
     if run.written("hard_mapping"):
         mapping = run.latest("hard_mapping")
         axons, neurons = utilization(mapping)
+        order = mapping.ir.layers()
         utilization_heatmap(axons, neurons, out / "utilization.png")
         lines += ["## Mapping", "",
                   f"* soft cores: {len(mapping.ir.cores)}; hard cores: {mapping.hard_cores} "
@@ -79,14 +105,15 @@ def write_report(run) -> Path:
     if simulation:
         lines += ["## Simulation", "", "| figure | value |", "| --- | --- |"]
         lines += [f"| {k} | {v} |" for k, v in simulation.items() if not isinstance(v, dict)]
-        lines += layer_table(simulation)
+        lines += layer_table(simulation, order)
         lines += time_section(simulation, out)
     write_atomic(out / "report.md", ("\n".join(lines) + "\n").encode())
     return out / "report.md"
 
 
-def layer_table(simulation: dict) -> list[str]:
-    """Per layer: spikes and synaptic operations per sample, and how far the chip departs from the model."""
+def layer_table(simulation: dict, order: list[str]) -> list[str]:
+    """Per layer, in graph `order` (the IR's layers; others after, by name): spikes and synaptic operations per
+    sample, and how far the chip departs from the model."""
     spikes, synops = simulation.get("spikes_per_sample") or {}, simulation.get("synaptic_ops_per_sample") or {}
     departure = simulation.get("departure") or {}
     if not spikes:
@@ -102,8 +129,8 @@ def layer_table(simulation: dict) -> list[str]:
              "The chip matches the model at every hidden layer and compute op.", "",
              "| layer | spikes | synaptic operations | differs from model | saturated |",
              "| --- | ---: | ---: | ---: | ---: |"]
-    number = lambda name: int(name[4:]) if name.startswith("node") and name[4:].isdigit() else -1
-    for layer in sorted(set(spikes) | set(departure), key=lambda name: (number(name), name)):
+    position = {name: i for i, name in enumerate(order)}
+    for layer in sorted(set(spikes) | set(departure), key=lambda name: (position.get(name, len(order)), name)):
         d = departure.get(layer)
         compared = f"{d['differs']:.2%} | {d['saturated']:.2%}" if d else "- | -"
         counts = f"{spikes[layer]:,.1f} | {synops.get(layer, float('nan')):,.0f}" if layer in spikes else \

@@ -23,6 +23,7 @@ def _row_ok(row) -> bool:
     number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
     return (isinstance(row, dict) and isinstance(row.get("name"), str) and bool(STEP_NAME.fullmatch(row["name"]))
             and isinstance(row.get("status"), str) and (row.get("metric") is None or number(row["metric"]))
+            and (row.get("split") is None or isinstance(row["split"], str))
             and number(row.get("seconds")) and isinstance(row.get("reused"), bool))
 
 
@@ -34,7 +35,7 @@ def _report(path: Path) -> dict:
     rows = report.get("steps") if isinstance(report, dict) else None
     if not isinstance(rows, list) or not all(_row_ok(row) for row in rows):
         raise UserError(f"{path}/report.json is not a run report (its steps are not rows of name, status, metric, "
-                        "seconds, reused); rerun the spec to rewrite it")
+                        "split, seconds, reused); rerun the spec to rewrite it")
     from runner.steps import STEPS
     for section, step in STEPS.items():
         problem = section in report and step.figures_problem(report[section])

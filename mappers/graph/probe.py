@@ -12,10 +12,10 @@ def pre_activations(graph: MapperGraph, x: torch.Tensor) -> dict[str, torch.Tens
     for name, p in graph.perceptrons():
         hooks.append(p.register_forward_hook(
             lambda module, args, out, name=name: captured.__setitem__(name, module.pre_activation(args[0]))))
-    for i, node in enumerate(graph.nodes):
+    for name, node in zip(graph.names, graph.nodes):
         if isinstance(node, AddMapper):
             hooks.append(node.register_forward_hook(
-                lambda module, args, out, name=f"node{i}": captured.__setitem__(name, args[0] + args[1])))
+                lambda module, args, out, name=name: captured.__setitem__(name, args[0] + args[1])))
     graph.eval()
     try:
         with torch.no_grad():

@@ -7,14 +7,17 @@ import torch
 from torch import nn
 
 from mappers.graph.mappers import GlobalAvgPoolMapper, InputMapper, Mapper, PerceptronMapper
+from mappers.graph.names import checked_names
 from mappers.nn.perceptron import Perceptron
 
 
 class MapperGraph(nn.Module):
-    """Node 0 is the input; the last node's output is the class scores."""
+    """Node 0 is the input; the last node's output is the class scores. `names` name the nodes (the builder's
+    or the module's names; `node{i}` without them): the layers of cores, figures and reports."""
 
-    def __init__(self, input_shape: tuple[int, ...], nodes: list[Mapper]):
+    def __init__(self, input_shape: tuple[int, ...], nodes: list[Mapper], names: list[str] | None = None):
         super().__init__()
+        self.names = checked_names(names, len(nodes))
         if not isinstance(nodes[0], InputMapper):
             raise ValueError("the first node of a mapper graph must be its InputMapper")
         for i, node in enumerate(nodes):
@@ -43,17 +46,17 @@ class MapperGraph(nn.Module):
         return outputs[-1]
 
     def perceptrons(self) -> Iterator[tuple[str, Perceptron]]:
-        """(name, perceptron) in graph order; the name is the node's position."""
-        for i, node in enumerate(self.nodes):
+        """(name, perceptron) in graph order."""
+        for name, node in zip(self.names, self.nodes):
             if isinstance(node, PerceptronMapper):
-                yield f"node{i}", node.perceptron
+                yield name, node.perceptron
 
     def activations(self) -> Iterator[tuple[str, nn.Module]]:
         """(name, owner) of every activation a tuning step adapts: hidden perceptrons, additions, average pools."""
-        for i, node in enumerate(self.nodes):
+        for name, node in zip(self.names, self.nodes):
             owner = node.perceptron if isinstance(node, PerceptronMapper) else node
             if getattr(owner, "activation", None) is not None:
-                yield f"node{i}", owner
+                yield name, owner
 
     def propagate(self, inputs: np.ndarray, visit: Callable) -> list[np.ndarray]:
         """Per-element arrays for every node, starting from `inputs` at the input node.
@@ -62,12 +65,28 @@ class MapperGraph(nn.Module):
         `visit(name, node, *source_arrays)`, which returns the node's output array.
         """
         arrays: list[np.ndarray] = []
-        for i, node in enumerate(self.nodes):
+        for name, node in zip(self.names, self.nodes):
             args = [arrays[s] for s in node.sources]
             if isinstance(node, InputMapper):
                 arrays.append(inputs)
             elif hasattr(node, "route"):
                 arrays.append(node.route(*args))
             else:
-                arrays.append(visit(f"node{i}", node, *args))
+                arrays.append(visit(name, node, *args))
         return arrays
+
+
+class NodeList:
+    """A mapper graph's nodes added one at a time, each under its name, after the input (`input`, index 0)."""
+
+    def __init__(self):
+        self.nodes, self.names = [InputMapper()], ["input"]
+
+    def add(self, name: str, node: Mapper) -> int:
+        """Append `node` as `name`; returns its index (what later nodes name as their source)."""
+        self.nodes.append(node)
+        self.names.append(name)
+        return len(self.nodes) - 1
+
+    def graph(self, input_shape: tuple[int, ...]) -> MapperGraph:
+        return MapperGraph(input_shape, self.nodes, self.names)

@@ -9,6 +9,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 OFF, ALWAYS_ON, FIRST_INPUT = 0, 1, 2
+CORE_NAME_MARKS = ("@", "[")
+"""What follows a layer's name in its cores' names: `@position` (a convolution's output position), `[a:b]` (a tile)."""
+
+
+def layer_of(core_name: str) -> str:
+    """The layer a core belongs to: its name before any position or tile."""
+    for mark in CORE_NAME_MARKS:
+        core_name = core_name.split(mark)[0]
+    return core_name
 
 
 class MappingError(ValueError):
@@ -97,6 +106,12 @@ class IRGraph:
         self.ops.append(op)
         self.op_values.append(int(values[0]) if len(values) else self.next_value())
         return values
+
+    def layers(self) -> list[str]:
+        """Layer names in execution order, once each: the cores' layers and the compute ops' between them."""
+        ops = [(op.position, 0, op.layer) for op in self.ops]
+        cores = [(c, 1, layer_of(core.layer)) for c, core in enumerate(self.cores)]
+        return list(dict.fromkeys(name for *_, name in sorted(ops + cores, key=lambda event: event[:2])))
 
     def stages(self) -> int:
         """Host round-trips: the distinct synchronization points the compute ops need."""

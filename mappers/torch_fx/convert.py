@@ -2,7 +2,8 @@
 into Perceptrons, pools, concatenations, flattens and einops rearrangements become mappers.
 
 The trained weights are carried over (the converted graph holds copies of the user's layers),
-and `graph.source_names` maps each of our state keys' prefixes to the user's.
+and `graph.source_names` maps each of our state keys' prefixes to the user's. A node is named by the user's
+module path (`features.3`, `fc1`; a Perceptron by its Linear/Conv2d) or, for a function call, its fx node name.
 """
 
 import copy
@@ -14,6 +15,7 @@ from torch import fx, nn
 
 from mappers.graph.mappers import (AddMapper, AvgPoolMapper, ConcatMapper, FlattenMapper, GlobalAvgPoolMapper,
                                    InputMapper, MaxPoolMapper, PerceptronMapper, RearrangeMapper)
+from mappers.graph.names import unique_name
 from mappers.graph.representation import MapperGraph
 from mappers.nn.perceptron import Perceptron
 from mappers.torch_fx.trace import Unrepresentable, described, source_line, trace
@@ -29,6 +31,7 @@ class Converter:
         self.gm, self.source_file = gm, source_file
         self.modules = dict(gm.named_modules())
         self.nodes: list = [InputMapper()]
+        self.names, self.taken = ["input"], {"input"}
         self.index: dict[fx.Node, int] = {}
         self.pending: dict[fx.Node, dict] = {}
         self.problems: list[str] = []
@@ -39,6 +42,7 @@ class Converter:
                              f"{_target_name(node)}): {what}")
 
     def add(self, node: fx.Node, mapper) -> None:
+        self.names.append(unique_name(node.target if node.op == "call_module" else node.name, self.taken))
         self.nodes.append(mapper)
         self.index[node] = len(self.nodes) - 1
 
@@ -218,6 +222,6 @@ def convert(module: nn.Module, input_shape: tuple[int, ...], source_file: str | 
         converter.fail(layer, "this layer's output is never used")
     if converter.problems:
         raise Unrepresentable(converter.problems)
-    graph = MapperGraph(input_shape, converter.nodes)
+    graph = MapperGraph(input_shape, converter.nodes, converter.names)
     graph.source_names = converter.source_names
     return graph.eval()

@@ -1,21 +1,23 @@
-"""A multilayer perceptron: flatten, hidden perceptrons, a linear readout."""
+"""A multilayer perceptron: flatten, hidden perceptrons, a linear readout; the linear layers are fc1, fc2, ..."""
 
 import math
 
 from torch import nn
 
-from mappers.graph.mappers import FlattenMapper, InputMapper, PerceptronMapper
-from mappers.graph.representation import MapperGraph
+from mappers.graph.mappers import FlattenMapper, PerceptronMapper
+from mappers.graph.representation import MapperGraph, NodeList
 from mappers.nn.perceptron import Perceptron
 
 
 def build_mlp(config: dict, input_shape: tuple[int, ...], n_classes: int) -> MapperGraph:
     """`config`: `hidden` (widths), `batch_norm` (bool)."""
-    nodes = [InputMapper(), FlattenMapper((0,))]
+    nodes = NodeList()
+    last = nodes.add("flatten", FlattenMapper((0,)))
     width = math.prod(input_shape)
-    for hidden in config.get("hidden", (64,)):
-        p = Perceptron(nn.Linear(width, hidden), batch_norm=config.get("batch_norm", True), is_output=False)
-        nodes.append(PerceptronMapper(len(nodes) - 1, p))
-        width = hidden
-    nodes.append(PerceptronMapper(len(nodes) - 1, Perceptron(nn.Linear(width, n_classes), batch_norm=False, is_output=True)))
-    return MapperGraph(input_shape, nodes)
+    hidden = config.get("hidden", (64,))
+    for index, out in enumerate(hidden, start=1):
+        p = Perceptron(nn.Linear(width, out), batch_norm=config.get("batch_norm", True), is_output=False)
+        last, width = nodes.add(f"fc{index}", PerceptronMapper(last, p)), out
+    readout = Perceptron(nn.Linear(width, n_classes), batch_norm=False, is_output=True)
+    nodes.add(f"fc{len(hidden) + 1}", PerceptronMapper(last, readout))
+    return nodes.graph(input_shape)

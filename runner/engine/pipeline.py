@@ -142,7 +142,8 @@ class Pipeline:
     def _run_steps(self, start, stop, checkpoints) -> dict:
         self.console.log_path = self.run_dir / "run.log"
         self.store.discard_staging()
-        report = Report(self.run_dir / "report.json", self.spec.name, self.threads)
+        report = Report(self.run_dir / "report.json", self.spec.name, self.threads,
+                        {name: step.metric_split for name, step in self.chain})
         previous_metric, reads, ran = None, self._reads(stop), set()
         from_step = self.chain[start][0] if start is not None else None
         for i in range(stop + 1):
@@ -210,6 +211,9 @@ class Pipeline:
         if missing:
             self._fail(report, name, seconds)
             raise StepFailed(f"step '{name}' did not write {', '.join(sorted(missing))} as its contract promises")
+        if result.metric is not None and step.metric_split is None:
+            self._fail(report, name, seconds)
+            raise StepFailed(f"step '{name}' returned a metric but declares no metric_split it is measured on")
         tolerance = self.spec.training.tolerance
         if result.metric is not None and previous_metric is not None and result.metric < tolerance * previous_metric:
             self._fail(report, name, seconds)

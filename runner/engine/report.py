@@ -1,4 +1,5 @@
-"""report.json: per step status, metric, seconds, fingerprint, reuse; plus step figures."""
+"""report.json: per step status, metric and the split it is measured on, seconds, fingerprint, reuse; plus step
+figures."""
 
 import json
 from pathlib import Path
@@ -10,12 +11,12 @@ from runner.engine.manifest import read_json
 class Report:
     """Collects step rows and figures and rewrites report.json after every change."""
 
-    def __init__(self, path: Path, spec_name: str, threads: int):
-        self.path = path
+    def __init__(self, path: Path, spec_name: str, threads: int, splits: dict[str, str | None]):
+        self.path, self.splits = path, splits
         self.data = {"spec": spec_name, "threads": threads, "steps": []}
 
     def add_step(self, name: str, status: str, metric, seconds: float, fingerprint: str, reused: bool) -> None:
-        self.data["steps"].append({"name": name, "status": status, "metric": metric,
+        self.data["steps"].append({"name": name, "status": status, "metric": metric, "split": self.splits[name],
                                    "seconds": round(seconds, 3), "fingerprint": fingerprint, "reused": reused})
         self.write()
 

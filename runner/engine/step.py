@@ -6,7 +6,8 @@ from typing import ClassVar
 
 @dataclass
 class StepResult:
-    """A step's validation `metric` (None before a model exists) and figures for the report."""
+    """A step's `metric` (accuracy on the step's `metric_split`; None before a model exists) and figures for the
+    report."""
 
     metric: float | None = None
     figures: dict | None = None
@@ -34,6 +35,9 @@ class PipelineStep:
     """Whether the step trains (its result then depends on the thread count)."""
     modes: ClassVar[tuple[str, ...] | None] = None
     """Spiking modes the step applies to (None: every mode)."""
+    metric_split: ClassVar[str | None] = None
+    """The data split the step's metric is measured on (`validation` or `test`); None for a step without a
+    metric. Recorded per step in report.json; report.md plots one series per split."""
 
     figure_checks: ClassVar[dict] = {}
     """Figures the report's readers format, by name, with a predicate their value must satisfy (a checkpoint

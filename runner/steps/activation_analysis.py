@@ -11,6 +11,7 @@ QUANTILE_SAMPLES = 1_000_000
 
 class ActivationAnalysisStep(PipelineStep):
     type = "activation_analysis"
+    metric_split = "validation"
     updates = ("model",)
     reads = ("data", "seed")
 

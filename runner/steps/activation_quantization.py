@@ -9,6 +9,7 @@ from runner.steps.tuned import activation_levels, adapt_model, hidden_activation
 
 class ActivationQuantizationStep(PipelineStep):
     type = "activation_quantization"
+    metric_split = "validation"
     updates = ("model",)
     modes = ("rate", "ttfs_quantized")
     reads = LEVELS + TUNING

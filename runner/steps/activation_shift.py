@@ -15,6 +15,7 @@ from runner.tuning.trainer import accuracy
 
 class ActivationShiftStep(PipelineStep):
     type = "activation_shift"
+    metric_split = "validation"
     updates = ("model",)
     modes = ("rate", "ttfs_quantized")
     reads = LEVELS + ("data",)

@@ -30,6 +30,7 @@ def choose(candidates, rule: str):
 
 class ArchitectureSearchStep(PipelineStep):
     type = "architecture_search"
+    metric_split = "validation"
     promises = ("recipe", "search")
     reads = ("model.builder", "data", "platform", "seed") + TRAINING
     trains = True

@@ -12,6 +12,7 @@ def set_clamp(model, rate: float) -> None:
 
 class ClampAdaptationStep(PipelineStep):
     type = "clamp_adaptation"
+    metric_split = "validation"
     updates = ("model",)
     reads = TUNING
     trains = True

@@ -70,7 +70,7 @@ def departure_per_layer(model, budget, chip, x: torch.Tensor, spiking, seed: int
             expected = outputs[i] / torch.from_numpy(np.asarray(scales[i], np.float64).reshape(-1))
             differs[k] += float(((on_chip - expected).abs() > tolerance).double().sum()) / on_chip.shape[1]
             saturated[k] += float((on_chip >= 1 - 1e-9).double().sum()) / on_chip.shape[1]
-    return {f"node{i}": {"differs": round(differs[k] / len(x), 6), "saturated": round(saturated[k] / len(x), 6)}
+    return {model.names[i]: {"differs": round(differs[k] / len(x), 6), "saturated": round(saturated[k] / len(x), 6)}
             for k, i in enumerate(nodes)}
 
 

@@ -2,16 +2,12 @@
 
 import numpy as np
 
+from mappers.ir.graph import layer_of
 from simulator.program import SPIKING
 from simulator.timing import schedule
 
 RASTER_SAMPLES = 4
 """Cycle-by-cycle runs record the spike times of this many samples (the first of the test split) for the raster."""
-
-
-def layer_of(core_name: str) -> str:
-    """The layer a soft core belongs to: its name before the position, tile and partial-sum suffixes."""
-    return core_name.split("@")[0].split("[")[0]
 
 
 def latency_figures(ir, program, delay: int, cycle_ns: float | None) -> dict:

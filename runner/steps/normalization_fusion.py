@@ -7,6 +7,7 @@ from runner.tuning.trainer import accuracy
 
 class NormalizationFusionStep(PipelineStep):
     type = "normalization_fusion"
+    metric_split = "validation"
     updates = ("model",)
     reads = ("data",)
 

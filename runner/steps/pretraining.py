@@ -9,6 +9,7 @@ from runner.tuning.trainer import train
 
 class PretrainingStep(PipelineStep):
     type = "pretraining"
+    metric_split = "validation"
     updates = ("model",)
     promises = ("float_model",)
     reads = TRAINING + ("training.epochs", "data", "seed")

@@ -43,6 +43,7 @@ def verify_perceptrons(model, bits: int) -> None:
 
 class QuantizationVerificationStep(PipelineStep):
     type = "quantization_verification"
+    metric_split = "validation"
     requires = ("model",)
     reads = ("platform.weight_bits", "data")
 

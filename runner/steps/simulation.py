@@ -14,12 +14,13 @@ import torch
 import simulator
 from mappers.hardware.hard_program import hard_program
 from mappers.hardware.lowering import chip_program
+from mappers.ir.graph import layer_of
 from runner.engine.step import PipelineStep, StepResult
 from runner.steps.reads import CORE_BUDGET
 from runner.check import platform_budget
 from runner.steps.chip_run import flat_inputs, spiking_options
 from runner.steps.departure import departure_per_layer, first_departure, looked_at
-from runner.steps.latency import RASTER_SAMPLES, is_raster, is_spans, latency_figures, layer_of, spike_raster
+from runner.steps.latency import RASTER_SAMPLES, is_raster, is_spans, latency_figures, spike_raster
 from runner.tuning.trainer import predict
 from simulator.blocks import block_program
 from simulator.hard_reference import HardCoreReference
@@ -53,6 +54,7 @@ must stay within the chip program plus one batch."""
 
 class SimulationStep(PipelineStep):
     type = "simulation"
+    metric_split = "test"
     requires = ("hard_mapping", "model", "float_model")
     reads = CORE_BUDGET + ("platform.threshold", "platform.cycle_ns", "spiking", "seed", "data")
     figure_checks = {**{name: _number for name in FIGURES}, "mode": lambda v: isinstance(v, str),

@@ -15,6 +15,7 @@ from runner.steps.tiling_error import tiling_error_per_layer
 
 class SoftCoreMappingStep(PipelineStep):
     type = "soft_core_mapping"
+    metric_split = "validation"
     updates = ("model",)
     promises = ("ir",)
     reads = CORE_BUDGET + SPIKING_OPTIONS + ("spiking.mode", "spiking.steps", "data")

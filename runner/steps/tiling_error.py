@@ -6,17 +6,17 @@ import dataclasses
 import numpy as np
 
 from mappers.hardware.lowering import chip_program
+from mappers.ir.graph import layer_of
 from mappers.ir.soft_mapping import map_soft_cores
 from runner.steps.chip_run import flat_inputs, spiking_options
-from runner.steps.latency import layer_of
 import simulator
 
 SAMPLES = 500
 
 
 def tiled_layers(ir) -> list[str]:
-    """Layer names (without position) that were axon-tiled."""
-    return sorted({layer_of(core.layer) for core in ir.cores if "/partial" in core.layer})
+    """Layer names (without position) that were axon-tiled, in graph order."""
+    return list(dict.fromkeys(layer_of(core.layer) for core in ir.cores if "/partial" in core.layer))
 
 
 def tiling_error_per_layer(ctx, model, budget, ir) -> dict[str, float]:

@@ -67,6 +67,7 @@ def renamed(state: dict, source_names: dict[str, str]) -> dict:
 
 class WeightPreloadingStep(PipelineStep):
     type = "weight_preloading"
+    metric_split = "validation"
     updates = ("model",)
     promises = ("float_model",)
     reads = ("data",)

@@ -44,6 +44,7 @@ def bake_quantized(model, bits: int, readout_levels: int) -> None:
 
 class WeightQuantizationStep(PipelineStep):
     type = "weight_quantization"
+    metric_split = "validation"
     updates = ("model",)
     reads = ("platform.weight_bits", "spiking.mode", "spiking.steps") + TUNING
     trains = True

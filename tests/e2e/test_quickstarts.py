@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from mappers.hardware.hard_program import hard_program
+from mappers.ir.graph import layer_of
 from runner.api import data_for, open_pipeline
 from runner.check import platform_budget
 from runner.nir_export import export_nir
@@ -50,7 +51,7 @@ def test_quickstart_mlp_ttfs_quantized_is_an_exact_integer_chip(tmp_path):
     sim = simulate_spec("quickstart_mlp_ttfs_quantized.yaml", tmp_path)
     assert sim["model_agreement"] == 1.0 and sim["agreement"] == 1.0
     assert sim["accuracy"] >= sim["float_accuracy"] - 0.01
-    assert sim["first_departure"] is None and set(sim["departure"]) == {"node2", "node3"}
+    assert sim["first_departure"] is None and set(sim["departure"]) == {"fc1", "fc2"}
     assert all(layer["differs"] == 0 for layer in sim["departure"].values())
     assert sum(sim["synaptic_ops_per_sample"].values()) > sum(sim["spikes_per_sample"].values()) > 0
 
@@ -60,15 +61,15 @@ def test_cycle_by_cycle_quickstart_reports_time_and_the_raster(tmp_path):
     of window 2; the raster holds every spike of the first 4 test samples at its cycle."""
     sim = simulate_spec("quickstart_mlp_ttfs_quantized.yaml", tmp_path)
     assert sim["evaluation"] == "cycles" and sim["latency_cycles"] == 48 and sim["initiation_interval_cycles"] == 32
-    assert sim["latency_per_layer"] == {"node2": [0, 32], "node3": [16, 48], "node4": [32, 48]}
+    assert sim["latency_per_layer"] == {"fc1": [0, 32], "fc2": [16, 48], "fc3": [32, 48]}
     assert sim["latency_us"] == 0.48 and sim["throughput_per_second"] == 1e9 / (32 * 10)
     raster = sim["raster"]
-    assert raster["samples"] == 4 and raster["cycles"] == 48 and list(raster["layers"]) == ["input", "node2", "node3"]
-    assert not any(raster["layers"]["node2"][:16]) and not any(raster["layers"]["node3"][:32])
+    assert raster["samples"] == 4 and raster["cycles"] == 48 and list(raster["layers"]) == ["input", "fc1", "fc2"]
+    assert not any(raster["layers"]["fc1"][:16]) and not any(raster["layers"]["fc2"][:32])
     spec = load_spec(SPECS / "quickstart_mlp_ttfs_quantized.yaml")
     x = data_for(spec).test_x[:4].reshape(4, -1).numpy()
     chip = RunDirectory(tmp_path / "run").simulate(x, evaluation="cycles", record=4)
-    assert [sum(raster["layers"][name]) for name in ("node2", "node3")] == chip.spike_counts[:2].tolist()
+    assert [sum(raster["layers"][name]) for name in ("fc1", "fc2")] == chip.spike_counts[:2].tolist()
     assert sum(raster["layers"]["input"]) == int((np.floor(x * 16 + 0.5) > 0).sum())
     assert "![spikes per layer and cycle](raster.png)" in write_report(RunDirectory(tmp_path / "run")).read_text()
     assert (tmp_path / "run" / "raster.png").stat().st_size > 0
@@ -83,21 +84,21 @@ def test_departure_points_at_the_first_layer_that_differs(tmp_path):
     mapping = run.latest("hard_mapping")
     program = hard_program(mapping, spec.spiking.mode, spec.spiking.steps)
     for b, core in enumerate(mapping.ir.cores):
-        if core.layer.startswith("node3"):
+        if layer_of(core.layer) == "fc2":
             start = program.neuron_offset[program.block_hard_core[b]] + program.block_neuron_offset[b]
             program.thresholds[start:start + program.block_neurons[b]] *= 3
     x = data_for(spec).test_x
     budget, chip = platform_budget(spec.platform)[0], HardCoreReference(program)
     departure = departure_per_layer(run.latest("model"), budget, chip, x, spec.spiking, 0)
-    assert departure["node2"]["differs"] == 0 and departure["node3"]["differs"] > 0.05
-    assert first_departure(departure) == "node3"
+    assert departure["fc1"]["differs"] == 0 and departure["fc2"]["differs"] > 0.05
+    assert first_departure(departure) == "fc2"
     predictions = np.zeros(len(x), np.int64)
     disagreeing = predictions.copy()
     disagreeing[300] = 1
     samples = looked_at(spec.spiking.mode, disagreeing, predictions)
     assert samples.tolist() == list(range(200)) + [300]
     departure = departure_per_layer(run.latest("model"), budget, chip, x[300:301], spec.spiking, 0)
-    assert first_departure(departure) == "node3"
+    assert first_departure(departure) == "fc2"
 
 
 @pytest.mark.parametrize("spec", ["quickstart_mlp_rate.yaml", "quickstart_conv_rate.yaml"])

@@ -28,6 +28,8 @@ def test_full_run_then_from_gives_the_same_figures(small_spec, tmp_path):
     _, again = run(spec, tmp_path / "run", from_step="hard_core_mapping")
     reused = {s["name"]: s["reused"] for s in again["steps"]}
     assert reused["soft_core_mapping"] and not reused["hard_core_mapping"] and not reused["simulation"]
+    splits = [None, None, "validation", "validation", "validation", "validation", None, "test"]
+    assert [s["split"] for s in first["steps"]] == [s["split"] for s in again["steps"]] == splits
     figures = {k: v for k, v in again["simulation"].items() if k != "samples_per_second"}
     assert figures == {k: v for k, v in first["simulation"].items() if k != "samples_per_second"}
     assert set(statuses(spec, tmp_path / "run").values()) == {"done"}
@@ -116,6 +118,15 @@ def test_metric_below_tolerance_fails_the_run_and_keeps_earlier_checkpoints(smal
     assert all(status[name] == "done" for name in names[:names.index(failed)])
     report = json.loads((tmp_path / "run" / "report.json").read_text())
     assert report["steps"][-1]["name"] == failed and report["steps"][-1]["status"] == "failed"
+
+
+def test_a_metric_without_its_split_fails_the_step(small_spec, tmp_path, monkeypatch):
+    from runner.steps.pretraining import PretrainingStep
+    monkeypatch.setattr(PretrainingStep, "metric_split", None)
+    with pytest.raises(StepFailed, match="step 'pretraining' returned a metric but declares no metric_split"):
+        run(small_spec(), tmp_path / "run", until="pretraining")
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert (report["steps"][-1]["name"], report["steps"][-1]["status"]) == ("pretraining", "failed")
 
 
 def test_a_second_run_on_the_same_directory_is_refused(small_spec, tmp_path):

@@ -124,7 +124,7 @@ def test_check_refuses_the_signed_split_of_an_integer_program(tmp_path):
     result = check(spec)
     assert (result.returncode, result.stdout) == (2, f"{spec}: spec is sound (5 steps)\n")
     assert result.stderr == (
-        f"error: the model cannot be mapped onto the platform of {spec}: layer node2 (13 axons) is axon-tiled onto "
+        f"error: the model cannot be mapped onto the platform of {spec}: layer fc1 (13 axons) is axon-tiled onto "
         "cores of 8 axons without partial-sum cores: its accumulating core would weigh each partial core by the "
         "sum of |w| over its chunk, up to 8 x 128 = 1024, while the 8-bit weights are scaled so the largest reaches "
         "127 on its own: any dense trained layer leaves [-128, 127]; " + ADVICE.format(axons=13) + "\n")
@@ -148,10 +148,10 @@ def test_soft_core_mapping_refuses_the_signed_split_and_takes_partial_sums(tmp_p
     spec.write_text(SPEC.format(partial="false"))
     with pytest.raises(StepFailed) as info:
         open_pipeline(str(spec), workdir=str(run_dir), quiet=True).run()
-    top = accumulator_weights_of(RunDirectory(run_dir, spec=str(spec)).latest("model"), "node2", 8)
+    top = accumulator_weights_of(RunDirectory(run_dir, spec=str(spec)).latest("model"), "fc1", 8)
     assert top > 127
     assert (info.value.exit_code, info.value.message) == (2, (
-        "step 'soft_core_mapping' failed: layer node2 (13 axons) is axon-tiled onto cores of 8 axons without "
+        "step 'soft_core_mapping' failed: layer fc1 (13 axons) is axon-tiled onto cores of 8 axons without "
         f"partial-sum cores: its accumulating core gets weights in [-{top}, {top}] (each partial core's sum of |w|), "
         "outside the 8-bit weight range [-128, 127]; " + ADVICE.format(axons=13)))
     spec.write_text(SPEC.format(partial="true"))

@@ -47,6 +47,7 @@ def test_ops_run_after_the_cores_that_feed_them_and_read_exactly_their_values():
     assert [(op.kind, op.layer, op.position) for op in ir.ops] == [("max", "node2", 64), ("max", "node4", 80),
                                                                    ("max", "node5", 80)]
     assert ir.stages() == 2
+    assert ir.layers() == ["node1", "node2", "node3", "node4", "node5", "node7", "node8"]
     a = (np.asarray(ir.core_values[:64])[None, :] + np.arange(3)[:, None]).reshape(3, 8, 8)
     b = (np.asarray(ir.core_values[64:80])[None, :] + np.arange(3)[:, None]).reshape(3, 4, 4)
     pool1 = ir.op_values[0] + np.arange(48).reshape(3, 4, 4)

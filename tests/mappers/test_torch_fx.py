@@ -10,7 +10,7 @@ from mappers.torch_fx.convert import convert
 from mappers.torch_fx.trace import Unrepresentable
 from tests.mappers import torch_models
 from tests.mappers.torch_models import (BranchNet, BranchyNet, ConvNet, ExitingNet, LinearNet, ResidualNet,
-                                       ResidualPoolNet)
+                                       ResidualPoolNet, SharedPoolNet)
 
 SOURCE = inspect.getsourcefile(torch_models)
 
@@ -48,6 +48,18 @@ def test_the_example_spec_model_converts():
     with torch.no_grad():
         torch.testing.assert_close(graph(x), net(x), rtol=1e-5, atol=1e-5)
     assert graph.source_names["nodes.1.perceptron.layer"] == "conv1"
+
+
+@pytest.mark.parametrize("cls,shape,names", [
+    (LinearNet, (12,), ("input", "view", "fc1", "fc2")),
+    (BranchNet, (1, 4, 4), ("input", "a", "b", "cat", "rearrange", "fc")),
+    (ResidualPoolNet, (1, 8, 8), ("input", "stem", "body", "add", "pool", "flatten", "fc")),
+    (SharedPoolNet, (1, 8, 8), ("input", "features.0", "features.2", "pool", "pool_2", "max_pool2d", "flatten", "fc")),
+])
+def test_nodes_are_named_by_module_path_or_fx_node(cls, shape, names):
+    """A layer by its module's attribute path (BatchNorm and ReLU absorbed), a function call by its fx node; a
+    module called again gets a count."""
+    assert convert(randomized(cls()), shape, SOURCE).names == names
 
 
 def test_unsupported_ops_are_listed_with_their_source_line():

@@ -95,3 +95,18 @@ class ExitingNet(nn.Module):
         if self.interrupt:
             raise KeyboardInterrupt
         sys.exit("done")
+
+
+class SharedPoolNet(nn.Module):
+    """One pooling module called twice, blocks in a Sequential, a functional max-pool."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 4, 1), nn.ReLU())
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        h = self.pool(self.features(x))
+        h = nn.functional.max_pool2d(self.pool(h), 2)
+        return self.fc(h.flatten(1))
