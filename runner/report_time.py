@@ -39,7 +39,8 @@ def time_section(simulation: dict, out: Path) -> list[str]:
         lines.append(f"* at the platform's cycle time: {simulation['latency_us']:,} µs per inference, "
                      f"{simulation['throughput_per_second']:,.0f} inferences per second")
     lines += ["", "| layer | first cycle | last cycle |", "| --- | ---: | ---: |"]
-    lines += [f"| {layer} | {start:,} | {end - 1:,} |" for layer, (start, end) in simulation["latency_per_layer"].items()]
+    spans = simulation["latency_per_layer"].items()
+    lines += [f"| {layer} | {start:,} | {end - 1:,} |" for layer, (start, end) in spans]
     if simulation.get("raster"):
         raster_plot(simulation["raster"], simulation["steps"], out / "raster.png")
         lines += ["", "![spikes per layer and cycle](raster.png)"]

@@ -21,9 +21,10 @@ from simulator.timing import hop_depths, stage_cycles
 
 @dataclass
 class Evaluation:
-    """One hard core at one level (and, in rate coding, one stage): the values its axons read, and the neurons it keeps with their
-    columns of the dense crossbar (every axon's row, off-block zeros included): the first `firing` spiking,
-    up to `held` output neurons (both hold a potential), then partial sums. `thresholds` of the spiking ones."""
+    """One hard core at one level (and, in rate coding, one stage): the values its axons read, and the neurons it
+    keeps with their columns of the dense crossbar (every axon's row, off-block zeros included): the first
+    `firing` spiking, up to `held` output neurons (both hold a potential), then partial sums; `thresholds` of the
+    spiking ones."""
 
     sources: torch.Tensor
     weights: torch.Tensor
