@@ -1,5 +1,6 @@
 """Step fingerprints: every input of a step recorded and hashed, so a stale step can say what changed."""
 
+import dataclasses
 import hashlib
 import json
 
@@ -11,7 +12,8 @@ def key_value(spec, entry, key: str):
     if key == "seed":
         return spec.seed
     if key.startswith("training."):
-        return getattr(spec.training_for(entry), key.split(".", 1)[1])
+        value = getattr(spec.training_for(entry), key.split(".", 1)[1])
+        return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
     if key.startswith("steps."):
         _, step_type, param = key.split(".", 2)
         return spec.step_param(step_type, param)

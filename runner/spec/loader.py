@@ -2,12 +2,13 @@
 
 from pathlib import Path
 
+from runner.data import input_shape
 from runner.errors import UserError
 from runner.spec.nodes import Node, ParseError, parse
 from runner.spec.schema import Errors, Map
 from runner.spec.sections import TOP
-from runner.spec.settings import (CoreType, ModelSettings, PlatformSettings, Spec, SpikingSettings,
-                                  TrainingSettings, frozen)
+from runner.spec.settings import (AugmentationSettings, CoreType, ModelSettings, PlatformSettings, Spec,
+                                  SpikingSettings, TrainingSettings, frozen)
 from runner.spec.steps import check_steps
 
 
@@ -23,6 +24,23 @@ def cross_section_errors(values: dict, entries, errors: Errors) -> None:
         if entry.type == "activation_quantization" and entry.params.get("levels") and mode != "rate":
             errors.append((entry.line, f"{entry.name}.levels", f"not used in mode '{mode}': in TTFS modes the "
                                                                "activation levels are spiking.steps (S)"))
+
+
+def augmentation_errors(values: dict, training: Node | None, errors: Errors) -> None:
+    """Augmentation moves pixels: it needs image inputs, and a shift of at most half the image."""
+    augmentation, data = (values.get("training") or {}).get("augmentation") or {}, values.get("data")
+    shift = augmentation.get("shift")
+    if not data or not (shift or augmentation.get("flip")):
+        return
+    shape = input_shape(**data)
+    if len(shape) != 3:
+        errors.append((training.key_lines["augmentation"], "training.augmentation",
+                       f"data provider '{data['provider']}' gives feature vectors of shape {shape}, not images: "
+                       "remove the augmentation"))
+    elif shift is not None and shift > min(shape[1:]) // 2:
+        errors.append((training.value["augmentation"].value["shift"].line, "training.augmentation.shift",
+                       f"{shift} is out of range for {shape[1]}x{shape[2]} images: expected an integer <= "
+                       f"{min(shape[1:]) // 2} (half the image)"))
 
 
 def load_spec(path) -> Spec:
@@ -47,6 +65,7 @@ def load_spec(path) -> Spec:
     else:
         entries = check_steps(steps_node, errors)
     cross_section_errors(values, entries, errors)
+    augmentation_errors(values, top.get("training"), errors)
     if errors:
         lines = [spec_error(path, line, keypath, message) for line, keypath, message in sorted(errors)]
         raise UserError(f"{len(errors)} error(s) in the spec:\n" + "\n".join(lines))
@@ -54,7 +73,7 @@ def load_spec(path) -> Spec:
 
 
 def build_spec(path: Path, values: dict, entries) -> Spec:
-    platform, spiking = values["platform"], values["spiking"]
+    platform, spiking, training = values["platform"], values["spiking"], values["training"]
     return Spec(
         path=str(path), name=values["name"], seed=values["seed"],
         workdir=values["workdir"] or str(Path("runs") / values["name"]),
@@ -63,7 +82,7 @@ def build_spec(path: Path, values: dict, entries) -> Spec:
                                   platform["threshold"], platform["allow_axon_tiling"], platform["partial_sum_cores"],
                                   platform["max_pool"], platform["cycle_ns"]),
         spiking=SpikingSettings(**spiking),
-        training=TrainingSettings(**values["training"]),
+        training=TrainingSettings(**{**training, "augmentation": AugmentationSettings(**training["augmentation"])}),
         steps=entries,
         sections={k: values[k] for k in ("data", "model", "platform", "spiking", "training")},
     )

@@ -37,6 +37,14 @@ class SpikingSettings:
 
 
 @dataclass(frozen=True)
+class AugmentationSettings:
+    """Random translation by up to `shift` pixels per axis (zero padding); random left-right `flip`."""
+
+    shift: int
+    flip: bool
+
+
+@dataclass(frozen=True)
 class TrainingSettings:
     lr: float
     epochs: int
@@ -44,6 +52,8 @@ class TrainingSettings:
     tolerance: float
     weight_decay: float
     optimizer: str
+    label_smoothing: float
+    augmentation: AugmentationSettings
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,19 @@ def test_a_key_makes_nothing_before_its_first_reader_stale(small_spec, old, new,
     assert stale[0] == first and set(stale) <= set(steps[steps.index(first):])
 
 
+@pytest.mark.parametrize("old, new", [
+    ("  tolerance: 0.5", "  tolerance: 0.5\n  label_smoothing: 0.1"),
+    ("  tolerance: 0.5", "  tolerance: 0.5\n  augmentation:\n    flip: true"),
+    ("  tolerance: 0.5", "  tolerance: 0.5\n  augmentation:\n    shift: 1"),
+])
+def test_every_training_option_re_runs_pretraining_and_the_tuning_steps(small_spec, old, new):
+    spec = small_spec(RATE.replace("  provider: synthetic\n  samples: 400\n  features: 12\n  classes: 3\n",
+                                   "  provider: digits\n"))
+    steps = names(spec)
+    stale = stale_after(spec, edited(spec, old, new))
+    assert stale == steps[steps.index("pretraining"):] and "clamp_adaptation" in stale
+
+
 def test_the_thread_count_is_part_of_the_training_steps_only(small_spec):
     spec = small_spec()
     one, two = prints(spec, threads=1), prints(spec, threads=2)

@@ -127,3 +127,37 @@ def test_max_pool_is_host_or_cores(write_spec):
 def test_key_of_another_provider(write_spec):
     message = error_of(write_spec(VALID.replace("  samples: 300", "  samples: 300\n  root: /data")))
     assert "spec.yaml:7: data.root: not used by provider 'synthetic' (only by mnist, fashion_mnist)" in message
+
+
+DIGITS = VALID.replace("  provider: synthetic\n  samples: 300\n", "  provider: digits\n")
+AUGMENTED = "  epochs: 2\n  augmentation:\n    shift: {}\n    flip: {}\n"
+
+
+@pytest.mark.parametrize("training, line, text", [
+    ("  epochs: 2\n  label_smoothing: 0.6\n", 21, "training.label_smoothing: 0.6 is out of range: expected a number "
+                                                  ">= 0 <= 0.5"),
+    ("  epochs: 2\n  optimizer: adamv\n", 21, "training.optimizer: 'adamv' is not one of adam, adamw, sgd; did you "
+                                              "mean 'adam'?"),
+    (AUGMENTED.format(-1, "true"), 22, "training.augmentation.shift: -1 is out of range: expected an integer >= 0"),
+    (AUGMENTED.format(1, "sometimes"), 23, "training.augmentation.flip: expected true or false, got 'sometimes'"),
+    (AUGMENTED.format(5, "false"), 22, "training.augmentation.shift: 5 is out of range for 8x8 images: expected an "
+                                       "integer <= 4 (half the image)"),
+    ("  epochs: 2\n  augmentation:\n    shfit: 1\n", 22, "training.augmentation.shfit: unknown key; did you mean "
+                                                       "'shift'?"),
+])
+def test_bad_training_options(write_spec, training, line, text):
+    assert f"spec.yaml:{line}: {text}" in error_of(write_spec(DIGITS.replace("  epochs: 2\n", training)))
+
+
+def test_augmentation_needs_images(write_spec):
+    message = error_of(write_spec(VALID.replace("  epochs: 2\n", AUGMENTED.format(0, "true"))))
+    assert ("spec.yaml:22: training.augmentation: data provider 'synthetic' gives feature vectors of shape (16,), "
+            "not images: remove the augmentation") in message
+
+
+def test_augmentation_and_label_smoothing_load_into_the_training_settings(write_spec):
+    spec = load_spec(write_spec(DIGITS.replace("  epochs: 2\n", AUGMENTED.format(2, "true") + "  label_smoothing: "
+                                                                                              "0.1\n")))
+    assert (spec.training.augmentation.shift, spec.training.augmentation.flip) == (2, True)
+    assert spec.training.label_smoothing == 0.1
+    assert load_spec(write_spec(VALID)).training.augmentation.shift == 0
