@@ -5,15 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from runner.engine.atomic import save_figure, write_atomic
+from runner.engine.atomic import pyplot, save_figure, write_atomic
 from runner.report_time import time_section
-
-
-def _plots():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def metric_series(steps: list[dict]) -> dict[str, list[tuple[int, float]]]:
@@ -29,7 +22,7 @@ def metric_series(steps: list[dict]) -> dict[str, list[tuple[int, float]]]:
 def metric_plot(steps: list[dict], path: Path) -> None:
     """Each step's metric in pipeline order, one labelled line per split: points of different splits never join.
     A value is written where its series starts or changes."""
-    plt = _plots()
+    plt = pyplot()
     from matplotlib.ticker import PercentFormatter
     names = [s["name"] for s in steps if s["metric"] is not None]
     figure, axes = plt.subplots(figsize=(8, 3.8), dpi=110)
@@ -63,7 +56,7 @@ def utilization(mapping) -> tuple[np.ndarray, np.ndarray]:
 
 
 def utilization_heatmap(axons: np.ndarray, neurons: np.ndarray, path: Path) -> None:
-    plt = _plots()
+    plt = pyplot()
     width = int(np.ceil(np.sqrt(len(axons))))
     grid = lambda values: np.pad(values, (0, width * width - len(values)), constant_values=np.nan).reshape(width, width)
     figure, panes = plt.subplots(1, 2, figsize=(8, 3.8), dpi=110)

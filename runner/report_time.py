@@ -4,13 +4,12 @@ from pathlib import Path
 
 import numpy as np
 
-from runner.engine.atomic import save_figure
+from runner.engine.atomic import pyplot, save_figure
 
 
 def raster_plot(raster: dict, steps: int, path: Path) -> None:
     """Spikes per layer (rows, input first) and cycle, with the S-cycle windows marked."""
-    from runner.report_md import _plots
-    plt = _plots()
+    plt = pyplot()
     names = list(raster["layers"])
     counts = np.array([raster["layers"][name] for name in names], np.float64)
     figure, axes = plt.subplots(figsize=(8, 0.9 + 0.28 * len(names)), dpi=110)

@@ -6,6 +6,7 @@ the same per-level evaluation repeats every cycle of each stage. The semantics a
 functions, so a correct placement gives the soft-core reference's results exactly.
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,6 +99,7 @@ class HardCoreReference:
                              p.block_axons[blocks])
         return torch.from_numpy(p.sources)[axons], torch.from_numpy(blocks)[block]
 
+    @functools.cached_property
     def block_depth(self) -> np.ndarray:
         """Every block's hop depth within its stage, from the values its axons read and its neurons make."""
         p = self.p
@@ -147,7 +149,7 @@ class HardCoreReference:
         potential = torch.zeros(n, len(p.kind), dtype=self.dtype)
         replay = torch.zeros(p.n_values, dtype=torch.bool)
         synops = torch.zeros(p.n_cores, dtype=torch.int64)
-        cycles = stage_cycles(steps, self.block_depth(), self.block_stage, p.n_stages, options.delay)
+        cycles = stage_cycles(steps, self.block_depth, self.block_stage, p.n_stages, options.delay)
         for stage in range(p.n_stages):
             reads = self.block_reads(np.flatnonzero(self.block_stage == stage))
             order = [self.evaluations.get((stage, level), []) for level in range(1, self.depth + 1)]

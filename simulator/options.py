@@ -16,6 +16,10 @@ class RateOptions:
     seed: int = 0
     delay: int = 0
 
+    def __post_init__(self):
+        if self.delay not in (0, 1):
+            raise ValueError(f"synaptic delay {self.delay!r}: expected 0 or 1 cycle per core hop")
+
     def uniforms(self, samples: int, steps: int, inputs: int, offset: int = 0) -> np.ndarray:
         """The stochastic encoding's uniform draws for samples [offset, offset + samples), seeded per sample."""
         if self.encoding != "stochastic":

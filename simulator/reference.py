@@ -172,6 +172,13 @@ class ReferenceChip:
         self.dtype = exact_dtype(program)
         self.groups = core_groups(program, self.dtype)
         self.ops, self.factors = op_tensors(program)
+        self._cycles: dict[int, np.ndarray] = {}
+
+    def stage_cycles(self, delay: int) -> np.ndarray:
+        """Rate coding's cycles per stage with `delay`, worked out once per delay."""
+        if delay not in self._cycles:
+            self._cycles[delay] = schedule(self.p, delay).stage_cycles
+        return self._cycles[delay]
 
     def run_ops(self, values: torch.Tensor, position: int, grid: str, top: int) -> None:
         """Compute ops after `position` cores."""
@@ -205,7 +212,7 @@ class ReferenceChip:
     def rate(self, x: torch.Tensor, options: RateOptions, offset: int):
         """Rate coding: stage by stage, the schedule's cycles each, spikes within a stage after `options.delay`."""
         p, steps, n = self.p, self.p.steps, len(x)
-        cycles = schedule(p, options.delay).stage_cycles
+        cycles = self.stage_cycles(options.delay)
         counts = torch.zeros(n, p.n_values, dtype=torch.int64)
         potential = [torch.zeros(n, len(g.cores), g.neurons, dtype=self.dtype) for g in self.groups]
         trains = rate_trains(x, p, options, offset)

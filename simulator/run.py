@@ -57,7 +57,7 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
     arrays = program_arrays(program, np.float64 if exact_float else None)
     ends = stage_bounds(program.op_position, program.n_cores)
     reads = stage_reads(program, ends) if program.mode == "rate" else None
-    timing = schedule(program, delay)
+    stage_cycles = schedule(program, delay).stage_cycles if program.mode == "rate" else None
     cycles = (ttfs_windows(program), *partial_series(program)) if evaluation == "cycles" else None
 
     def run_batch(xb: np.ndarray, offset: int) -> SimulationOutput:
@@ -78,7 +78,7 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
         else:
             run_rate(xb, *arrays, *common, ENCODINGS[options.encoding], options.firing == "novena",
                      options.thresholding == "<=", options.uniforms(len(xb), program.steps, program.n_inputs, offset),
-                     ends, *reads, timing.stage_cycles, delay > 0)
+                     ends, *reads, stage_cycles, delay > 0)
         return SimulationOutput(scores, spikes.sum(0), activity.sum(0), synops.sum(0), fired)
 
     return batched(run_batch, program, x, batch_size, progress)

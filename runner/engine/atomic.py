@@ -39,6 +39,14 @@ def append_text(path: Path, text: str) -> None:
         f.write(text)
 
 
+def pyplot():
+    """matplotlib's pyplot on the Agg backend (files only, no display), imported when a plot is first drawn."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
 def save_figure(figure, path: Path) -> None:
     """A matplotlib figure as PNG, written like every other file (atomic, links never followed)."""
     buffer = io.BytesIO()

@@ -2,14 +2,11 @@
 
 from pathlib import Path
 
-from runner.engine.atomic import save_figure
+from runner.engine.atomic import pyplot, save_figure
 
 
 def plot_front(candidates, chosen, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     figure, axes = plt.subplots(figsize=(6, 4), dpi=110)
     for group, style in (([c for c in candidates if c.feasible and not c.pareto], dict(color="0.6", label="feasible")),
                          ([c for c in candidates if c.pareto], dict(color="tab:blue", label="Pareto front")),

@@ -49,3 +49,9 @@ def test_ttfs_latency_by_hand():
     timing = schedule(two_layers("ttfs_quantized", 8))
     assert timing.start.tolist() == [0, 8] and timing.end.tolist() == [16, 16]
     assert timing.latency == 16 and timing.interval == 16
+
+
+@pytest.mark.parametrize("delay", [2, -1])
+def test_a_delay_other_than_zero_or_one_cycle_is_refused(delay):
+    with pytest.raises(ValueError, match="expected 0 or 1 cycle per core hop"):
+        simulate(two_layers("rate", 4), np.array([[1.0]]), delay=delay)
