@@ -12,6 +12,20 @@ from torch import nn
 from mappers.nn.staircase import staircase
 
 
+class StraightThrough(torch.autograd.Function):
+    """The staircase forward; backward, the gradient of the clamped ReLU (1 inside (0, scale), 0 outside)."""
+
+    @staticmethod
+    def forward(ctx, z, scale, shift, levels: int, bottom_bin: bool, eps: float):
+        ctx.save_for_backward((z > 0) & (z < scale))
+        return staircase(z + shift, scale, levels, bottom_bin, eps)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (inside,) = ctx.saved_tensors
+        return grad * inside, None, None, None, None, None
+
+
 class Activation(nn.Module):
     """ReLU + shift + clamp + quantize; all state in buffers so checkpoints restore it."""
 
@@ -25,15 +39,26 @@ class Activation(nn.Module):
         self.register_buffer("lattice_eps", torch.tensor(0.0, dtype=torch.float64))
 
     def forward(self, z: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-        if self.levels > 0 and self.quantize_rate >= 1 and not torch.is_grad_enabled():
-            # the staircase alone, the very values of the training branch below (which adds y - y = 0)
-            return staircase(z + self.shift, scale, int(self.levels), bool(self.bottom_bin), float(self.lattice_eps))
+        quantizer = (int(self.levels), bool(self.bottom_bin), float(self.lattice_eps))
+        if self.levels > 0 and self.quantize_rate >= 1:
+            if not torch.is_grad_enabled():
+                return staircase(z + self.shift, scale, *quantizer)
+            if self.clamp_rate >= 1 and not scale.requires_grad:
+                return StraightThrough.apply(z, scale, self.shift, *quantizer)  # the values of the branch below
+        y = self.clamped(z, scale)
+        if self.levels > 0 and self.quantize_rate > 0:
+            with torch.no_grad():  # the staircase's gradient is zero: no graph to build or run back through
+                q = staircase(z + self.shift, scale, *quantizer)
+            if self.quantize_rate >= 1:
+                return q + (y - y.detach())  # exactly the staircase, gradients straight through
+            y = y + self.quantize_rate * (q - y.detach())
+        return y
+
+    def clamped(self, z: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        """The ReLU, blended `clamp_rate` of the way to its clamp at `scale` (fully clamped in one op at rate 1)."""
+        if self.clamp_rate >= 1:
+            return torch.clamp(z, min=scale.new_zeros(()), max=scale)
         y = torch.relu(z)
         if self.clamp_rate > 0:
             y = y + self.clamp_rate * (torch.minimum(y, scale) - y)
-        if self.levels > 0 and self.quantize_rate > 0:
-            q = staircase(z + self.shift, scale, int(self.levels), bool(self.bottom_bin), float(self.lattice_eps))
-            if self.quantize_rate >= 1:
-                return q + (y - y.detach())  # exactly the staircase, gradients straight through
-            y = y + self.quantize_rate * (q - y).detach()
         return y

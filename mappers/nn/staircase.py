@@ -13,10 +13,10 @@ LATTICE_EPS = 1e-6
 def staircase_levels(z: torch.Tensor, scale, levels: int, bottom_bin: bool, eps: float = 0.0) -> torch.Tensor:
     """Integer level (0..levels) of pre-activation `z` for an output scale `scale`."""
     u = z * levels / scale
-    k = torch.floor(u + eps).clamp(0, levels)
-    if bottom_bin:
-        k = torch.where(u > eps, k.clamp(min=1), torch.zeros_like(k))
-    return k
+    k = torch.floor(u + eps) if eps else torch.floor(u)
+    if bottom_bin:  # u <= eps floors to 0 or below (eps < 1/2), so raising to (u > eps) touches only the bottom bin
+        k = torch.maximum(k, (u > eps).to(k.dtype))
+    return k.clamp_(0, levels)
 
 
 def staircase(z: torch.Tensor, scale, levels: int, bottom_bin: bool, eps: float = 0.0) -> torch.Tensor:

@@ -51,3 +51,23 @@ def test_quantized_activation_has_straight_through_gradient():
     y.sum().backward()
     assert y.tolist() == pytest.approx([2 / 8, 5 / 8, 1.0])
     assert z.grad.tolist() == [1.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("bottom_bin", [True, False])
+def test_fast_straight_through_gives_the_general_branch_values_and_gradients(bottom_bin):
+    activation = Activation()
+    activation.levels.fill_(32)
+    activation.quantize_rate.fill_(1.0)
+    activation.clamp_rate.fill_(1.0)
+    activation.bottom_bin.fill_(bottom_bin)
+    activation.shift.fill_(0.5 / 32)
+    z = torch.randn(64, 3, 5, 5, generator=torch.Generator().manual_seed(0)) * 2
+    scale = torch.tensor([1.0, 2.0, 0.5])[:, None, None]
+    results = []
+    for scale_grad in (False, True):  # a scale that needs a gradient takes the general branch
+        zz, s = z.clone().requires_grad_(), scale.clone().requires_grad_(scale_grad)
+        y = activation(zz, s)
+        (y * torch.arange(y.numel()).reshape(y.shape)).sum().backward()
+        results.append((y.detach(), zz.grad))
+    assert torch.equal(results[0][0], results[1][0]) and torch.equal(results[0][1], results[1][1])
+    assert results[0][1].abs().sum() > 0
