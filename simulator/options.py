@@ -41,6 +41,8 @@ class SimulationOutput:
     synaptic_ops: np.ndarray
     fire_cycles: np.ndarray | None = None
     """Cycle-by-cycle runs: per recorded sample, the cycle each value spikes at (-1: never; inputs included)."""
+    value_counts: np.ndarray | None = None
+    """Rate runs: per recorded sample, the spike count of every value (the always-on axon and inputs included)."""
 
     @property
     def predictions(self) -> np.ndarray:

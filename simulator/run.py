@@ -21,7 +21,7 @@ def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, pro
     scores = np.zeros((len(x), program.n_classes))
     spikes, synops = np.zeros(program.n_cores, np.int64), np.zeros(program.n_cores, np.int64)
     activity = np.zeros(program.n_cores)
-    fired = []
+    fired, counted = [], []
     for start in range(0, len(x), batch_size):
         xb = np.ascontiguousarray(x[start:start + batch_size], dtype=np.float64)
         bad = np.flatnonzero(~np.isfinite(xb).all(axis=1))
@@ -35,9 +35,12 @@ def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, pro
         synops += out.synaptic_ops
         if out.fire_cycles is not None:
             fired.append(out.fire_cycles)
+        if out.value_counts is not None:
+            counted.append(out.value_counts)
         if progress is not None:
             progress(min(start + batch_size, len(x)), len(x))
-    return SimulationOutput(scores, spikes, activity, synops, np.concatenate(fired) if fired else None)
+    return SimulationOutput(scores, spikes, activity, synops, np.concatenate(fired) if fired else None,
+                            np.concatenate(counted) if counted else None)
 
 
 def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, encoding: str = "uniform",
@@ -46,7 +49,8 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
     """Simulate `program` on `x` (samples x inputs, values in [0, 1]) with the Numba kernels.
 
     `evaluation`: quantized TTFS in closed form or `cycles` (cycle by cycle, recording the fire cycle of every
-    value for the first `record` samples); `delay`: rate coding's synaptic delay per core hop (0 or 1 cycle).
+    value for the first `record` samples; rate coding records every value's spike count); `delay`: rate coding's
+    synaptic delay per core hop (0 or 1 cycle).
     """
     if evaluation not in EVALUATIONS:
         raise ValueError(f"unknown evaluation '{evaluation}'; expected one of {', '.join(EVALUATIONS)}")
@@ -66,9 +70,10 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
         spikes = np.zeros((len(xb), program.n_cores), np.int64)
         synops = np.zeros((len(xb), program.n_cores), np.int64)
         common = (program.n_values, program.steps, scores, activity, spikes, synops)
-        fired = None
+        fired, counted = None, None
+        recorded = min(max(record - offset, 0), len(xb))
         if cycles is not None:
-            fired = np.full((min(max(record - offset, 0), len(xb)), program.n_values), -1, np.int64)
+            fired = np.full((recorded, program.n_values), -1, np.int64)
             value_type = np.zeros(0, program.weights.dtype if not exact_float else np.float64)
             run_ttfs_cycles(xb, *arrays, *common, value_type, *cycles, fired)
         elif program.mode in ("ttfs", "ttfs_quantized"):
@@ -76,9 +81,10 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
             value_type = np.zeros(0, program.weights.dtype if quantized and not exact_float else np.float64)
             run_ttfs(xb, *arrays, *common, quantized, value_type)
         else:
+            counted = np.zeros((recorded, program.n_values), np.int64)
             run_rate(xb, *arrays, *common, ENCODINGS[options.encoding], options.firing == "novena",
                      options.thresholding == "<=", options.uniforms(len(xb), program.steps, program.n_inputs, offset),
-                     ends, *reads, stage_cycles, delay > 0)
-        return SimulationOutput(scores, spikes.sum(0), activity.sum(0), synops.sum(0), fired)
+                     ends, *reads, stage_cycles, delay > 0, counted)
+        return SimulationOutput(scores, spikes.sum(0), activity.sum(0), synops.sum(0), fired, counted)
 
     return batched(run_batch, program, x, batch_size, progress)

@@ -45,8 +45,9 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
              op_source_offset, op_sources, op_factors, op_eps, output_values, output_neurons, output_thresholds,
              n_values, steps,
              scores, activity, spikes, synops, encoding, reset_to_zero, fire_on_equal, uniforms, stage_ends,
-             read_offset, reads, stage_cycles, delayed):
-    """Stage by stage, `stage_cycles` each; scores = accumulated input of the output neurons / (T theta).
+             read_offset, reads, stage_cycles, delayed, counted):
+    """Stage by stage, `stage_cycles` each; scores = accumulated input of the output neurons / (T theta);
+    `counted[i]` gets sample i's spike count of every value (for the first len(counted) samples).
 
     Each cycle a stage's cores see, besides their own stage's spikes, the inputs and earlier
     values they read (`reads[read_offset[s]:read_offset[s + 1]]`), replayed as spike trains.
@@ -104,6 +105,8 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                        COUNTS, steps)
                 o += 1
             first = end
+        if i < counted.shape[0]:
+            counted[i, :] = counts
         for c in range(n_cores):
             if core_kind[c] == SPIKING:
                 for j in range(neuron_count[c]):

@@ -1,0 +1,1 @@
+"""External simulators that run a deployed hard-core program beside our kernels (SANA-FE)."""
