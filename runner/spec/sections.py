@@ -63,6 +63,7 @@ STEP_PARAMS = {
     "hard_core_mapping": {},
     "simulation": {"max_samples": (Int(min=1), None), "batch_size": (Int(min=1), 1000),
                    "reference_samples": (Int(min=1), 1000)},
+    "sanafe_simulation": {"samples": (Int(min=1), 100), "timing_model": (Enum("detailed", "simple"), "detailed")},
 }
 
 SPLITS = {"validation": (Int(min=1), None), "test": (Int(min=1), None)}

@@ -13,6 +13,7 @@ from runner.steps.model_configuration import ModelConfigurationStep
 from runner.steps.normalization_fusion import NormalizationFusionStep
 from runner.steps.pretraining import PretrainingStep
 from runner.steps.quantization_verification import QuantizationVerificationStep
+from runner.steps.sanafe_simulation import SanafeSimulationStep
 from runner.steps.simulation import SimulationStep
 from runner.steps.soft_core_mapping import SoftCoreMappingStep
 from runner.steps.torch_mapping import TorchMappingStep
@@ -23,5 +24,5 @@ STEPS = {step.type: step for step in (
     ModelConfigurationStep, ArchitectureSearchStep, ModelBuildingStep, TorchMappingStep, PretrainingStep, WeightPreloadingStep, ActivationAnalysisStep, ClampAdaptationStep,
     ActivationShiftStep, ActivationQuantizationStep, WeightQuantizationStep, QuantizationVerificationStep,
     NormalizationFusionStep, SoftCoreMappingStep, CoreQuantizationVerificationStep, CoreFlowTuningStep,
-    HardCoreMappingStep, SimulationStep,
+    HardCoreMappingStep, SimulationStep, SanafeSimulationStep,
 )}

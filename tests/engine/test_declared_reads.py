@@ -39,7 +39,8 @@ def variant(spec, mode: str):
     """`spec` in spiking `mode`, without the steps that do not apply to it, trained and simulated briefly."""
     values = {k: spec.section(k) for k in ("data", "model", "platform", "training")}
     values.update(name=spec.name, seed=spec.seed, workdir=spec.workdir, spiking={"mode": mode, **({
-        "encoding": "uniform", "firing": "default", "thresholding": "<"} if mode == "rate" else {}),
+        "encoding": "uniform", "firing": "default", "thresholding": "<",
+        "synaptic_delay": spec.spiking.synaptic_delay} if mode == "rate" else {}),
         "steps": min(spec.spiking.steps, 8)})
     values["training"].update(tolerance=1e-6, epochs=1)
     entries = []

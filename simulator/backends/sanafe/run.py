@@ -33,12 +33,12 @@ TIMING_MODELS = ("detailed", "simple")
 @dataclass
 class SanafeOutput:
     """Per sample: class `scores` (output potentials / (T theta)), the spikes of every spiking neuron (`spikes`,
-    columns the values they make: `spike_values`), SANA-FE's `energy` per component (J), simulated time
+    columns the hard neurons `neurons`), SANA-FE's `energy` per component (J), simulated time
     `sim_time` (s) and spike messages `packets`; `timesteps` per sample."""
 
     scores: np.ndarray
     spikes: np.ndarray
-    spike_values: np.ndarray
+    neurons: np.ndarray
     energy: dict[str, np.ndarray]
     sim_time: np.ndarray
     packets: np.ndarray
@@ -110,4 +110,4 @@ def simulate_sanafe(p: HardProgram, x: np.ndarray, options: RateOptions, *, timi
         sim_time[i], packets[i] = result["sim_time"], result["packets_sent"]
         if progress is not None:
             progress(i + 1, n)
-    return SanafeOutput(scores, spikes, p.produces[t.spiking], energy, sim_time, packets, cycles + 1)
+    return SanafeOutput(scores, spikes, t.spiking, energy, sim_time, packets, cycles + 1)

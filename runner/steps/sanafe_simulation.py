@@ -1,0 +1,95 @@
+"""sanafe_simulation: the deployed hard cores run on SANA-FE (an independent architecture simulator) beside our
+kernels, on the first `samples` test samples: every neuron's spike count compared, and SANA-FE's energy and
+latency per inference on its Loihi costs. Rate coding with the one-cycle synaptic delay only."""
+
+import importlib.util
+
+import numpy as np
+
+import simulator
+from mappers.hardware.hard_program import hard_program
+from runner.engine.step import PipelineStep, StepResult
+from runner.errors import UserError
+from runner.steps.chip_run import flat_inputs, spiking_options
+from runner.steps.reads import SPIKING_OPTIONS
+from runner.steps.simulation import _mean, _number
+from simulator.backends.sanafe import ENERGY, Unsupported, simulate_sanafe
+from simulator.blocks import block_program
+from simulator.options import RateOptions
+
+COUNTS = ("samples", "neurons", "spike_counts", "spike_counts_equal", "spikes_identical", "scores_identical",
+          "agreement", "accuracy", "chip_accuracy", "timesteps", "cycles", "latency_s", "spikes_per_sample",
+          "chip_spikes_per_sample", "messages_per_sample")
+
+
+class SanafeSimulationStep(PipelineStep):
+    type = "sanafe_simulation"
+    requires = ("hard_mapping",)
+    modes = ("rate",)
+    reads = ("spiking.mode", "spiking.steps", "platform.threshold", "data") + SPIKING_OPTIONS
+    figure_checks = {**{name: _number for name in COUNTS},
+                     "energy_j": lambda v: isinstance(v, dict) and set(v) == set(ENERGY) and all(map(_number, v.values())),
+                     "first_difference": lambda v: v is None or isinstance(v, str),
+                     "timing_model": lambda v: isinstance(v, str)}
+
+    @classmethod
+    def validate(cls, spec) -> list[str]:
+        problems = []
+        if spec.spiking.mode == "rate" and spec.spiking.synaptic_delay != 1:
+            problems.append("sanafe_simulation needs spiking.synaptic_delay: 1 (SANA-FE delivers every spike one "
+                            "timestep after it fires; zero delay cannot be expressed)")
+        if importlib.util.find_spec("sanafe") is None:
+            problems.append("sanafe_simulation needs SANA-FE, an optional extra (GPL-3.0): pip install '.[sanafe]'")
+        return problems
+
+    def run(self, ctx) -> StepResult:
+        spiking, data = ctx.spec.spiking, ctx.data
+        n = min(ctx.params["samples"], len(data.test_x))
+        x, y = flat_inputs(data.test_x[:n]), data.test_y[:n].numpy()
+        hard = hard_program(ctx.get("hard_mapping"), spiking.mode, spiking.steps, ctx.spec.platform.threshold)
+        options = spiking_options(ctx.spec)
+        ours = simulator.simulate(block_program(hard), x, record=n, **options)
+        bar = ctx.progress(n, "sanafe_simulation")
+        try:
+            theirs = simulate_sanafe(hard, x, RateOptions(**options), timing_model=ctx.params["timing_model"],
+                                     progress=lambda done, total: bar.update(done - bar.n))
+        except Unsupported as error:
+            raise UserError(f"sanafe_simulation: {error}") from error
+        finally:
+            bar.close()
+        figures = compared(ours, theirs, y, hard)
+        figures["timing_model"] = ctx.params["timing_model"]
+        ctx.log(", ".join(f"{k} {v}" for k, v in figures.items() if not isinstance(v, dict)))
+        if figures["first_difference"]:
+            ctx.log(f"SANA-FE departs from our kernels: {figures['first_difference']}")
+        return StepResult(figures=figures)
+
+
+def compared(ours, theirs, labels: np.ndarray, hard) -> dict:
+    """The figures of a SANA-FE run beside our kernels' run of the same samples."""
+    chip = ours.value_counts[:, hard.produces[theirs.neurons]]
+    equal = chip == theirs.spikes
+    n = len(labels)
+    return {
+        "samples": n, "neurons": int(chip.shape[1]), "spike_counts": int(equal.size),
+        "spike_counts_equal": int(equal.sum()), "spikes_identical": int(equal.all()),
+        "scores_identical": int(np.array_equal(ours.scores, theirs.scores)),
+        "first_difference": None if equal.all() else difference(equal, chip, theirs, hard),
+        "agreement": _mean(ours.predictions == theirs.predictions),
+        "accuracy": _mean(theirs.predictions == labels), "chip_accuracy": _mean(ours.predictions == labels),
+        "timesteps": theirs.timesteps, "cycles": theirs.timesteps - 1,
+        "energy_j": {k: float(v.mean()) for k, v in theirs.energy.items()},
+        "latency_s": float(theirs.sim_time.mean()),
+        "spikes_per_sample": round(float(theirs.spikes.sum()) / n, 2),
+        "chip_spikes_per_sample": round(float(chip.sum()) / n, 2),
+        "messages_per_sample": round(float(theirs.packets.sum()) / n, 2),
+    }
+
+
+def difference(equal: np.ndarray, chip: np.ndarray, theirs, hard) -> str:
+    """The first (sample, neuron) whose spike counts differ, said with its hard core."""
+    i, j = np.argwhere(~equal)[0]
+    neuron = int(theirs.neurons[j])
+    h = int(np.searchsorted(hard.neuron_offset, neuron, "right")) - 1
+    return (f"{int((~equal).sum())} spike counts differ; the first, sample {i}: neuron {neuron - hard.neuron_offset[h]} "
+            f"of hard core {h} fired {chip[i, j]} times on our chip, {theirs.spikes[i, j]} on SANA-FE")
