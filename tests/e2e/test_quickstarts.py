@@ -10,6 +10,7 @@ from mappers.hardware.hard_program import hard_program
 from mappers.ir.graph import layer_of
 from runner.api import data_for, open_pipeline
 from runner.check import platform_budget
+from runner.errors import UserError
 from runner.nir_export import export_nir
 from runner.report_md import write_report
 from runner.run_directory import RunDirectory
@@ -108,3 +109,33 @@ def test_rate_quickstarts(spec, tmp_path):
     assert sim["accuracy"] >= sim["float_accuracy"] - 0.01
     written = export_nir(RunDirectory(tmp_path / "run"), load_spec(SPECS / spec).spiking, tmp_path / "chip.nir")
     check_against_program(nir.read(written), RunDirectory(tmp_path / "run").chip())
+
+
+def test_quickstart_mlp_sanafe_fires_every_neuron_as_our_chip_does(tmp_path):
+    report = open_pipeline(str(SPECS / "quickstart_mlp_sanafe.yaml"), workdir=str(tmp_path / "run"), quiet=True).run()
+    sanafe = report["sanafe_simulation"]
+    assert sanafe["samples"] == 100 and sanafe["neurons"] == 192
+    assert sanafe["spike_counts_equal"] == sanafe["spike_counts"] == 19_200 and sanafe["spikes_identical"] == 1
+    assert sanafe["scores_identical"] == 1 and sanafe["agreement"] == 1.0 and sanafe["first_difference"] is None
+    assert sanafe["spikes_per_sample"] == sanafe["chip_spikes_per_sample"] > 0
+    assert sanafe["timesteps"] == report["simulation"]["latency_cycles"] + 1
+    energy = sanafe["energy_j"]
+    assert energy["total"] == pytest.approx(sum(v for k, v in energy.items() if k != "total")) and energy["synapse"] > 0
+    assert sanafe["latency_s"] > 0
+    text = write_report(RunDirectory(tmp_path / "run")).read_text()
+    assert "## SANA-FE" in text and "19,200 of 19,200" in text
+
+
+@pytest.mark.parametrize("change, message", [
+    (("  synaptic_delay: 1\n", ""), "sanafe_simulation needs spiking.synaptic_delay: 1"),
+    (("  mode: rate\n", "  mode: ttfs_quantized\n"), "'sanafe_simulation' applies to spiking modes rate"),
+])
+def test_sanafe_simulation_refuses_what_sanafe_cannot_run_before_anything_runs(tmp_path, change, message):
+    text = (SPECS / "quickstart_mlp_sanafe.yaml").read_text().replace(*change)
+    if "ttfs" in change[1]:
+        text = "\n".join(line for line in text.splitlines() if not line.startswith(("  encoding", "  firing",
+                                                                                   "  thresholding", "  synaptic")))
+    (tmp_path / "spec.yaml").write_text(text)
+    with pytest.raises(UserError) as info:
+        open_pipeline(str(tmp_path / "spec.yaml"), workdir=str(tmp_path / "run"), quiet=True)
+    assert info.value.exit_code == 2 and message in info.value.message and "spec.yaml:" in info.value.message
