@@ -9,7 +9,8 @@ DIFFERENCES = [
     "* **Synapses.** SANA-FE charges every nonzero synapse a spike reaches; our synaptic operations count every "
     "crossbar cell of a spiking axon, zeros included.",
     "* **Neurons.** SANA-FE charges every neuron an access each timestep, and an update where its potential or input "
-    "is nonzero (with `<=` every potential holds the 1/2 that makes Loihi's `>` fire at `>=`, so every neuron updates).",
+    "is nonzero (with `<=` every potential holds the 1/2 that makes Loihi's `>` fire at `>=`, so every neuron "
+    "updates).",
     "* **Bias and inputs.** The bias is our always-on axon; on SANA-FE it is a host source spiking every timestep, so "
     "it costs messages and synapse events like an input (a Loihi bias register would cost nothing). The host sources "
     "sit on host cores of their own on the mesh, after the hard cores (four cores to a tile, as on Loihi).",

@@ -28,7 +28,8 @@ class SanafeSimulationStep(PipelineStep):
     modes = ("rate",)
     reads = ("spiking.mode", "spiking.steps", "platform.threshold", "data") + SPIKING_OPTIONS
     figure_checks = {**{name: _number for name in COUNTS},
-                     "energy_j": lambda v: isinstance(v, dict) and set(v) == set(ENERGY) and all(map(_number, v.values())),
+                     "energy_j": lambda v: isinstance(v, dict) and set(v) == set(ENERGY)
+                     and all(map(_number, v.values())),
                      "first_difference": lambda v: v is None or isinstance(v, str),
                      "timing_model": lambda v: isinstance(v, str)}
 
@@ -91,5 +92,6 @@ def difference(equal: np.ndarray, chip: np.ndarray, theirs, hard) -> str:
     i, j = np.argwhere(~equal)[0]
     neuron = int(theirs.neurons[j])
     h = int(np.searchsorted(hard.neuron_offset, neuron, "right")) - 1
-    return (f"{int((~equal).sum())} spike counts differ; the first, sample {i}: neuron {neuron - hard.neuron_offset[h]} "
-            f"of hard core {h} fired {chip[i, j]} times on our chip, {theirs.spikes[i, j]} on SANA-FE")
+    return (f"{int((~equal).sum())} spike counts differ; the first, sample {i}: "
+            f"neuron {neuron - hard.neuron_offset[h]} of hard core {h} fired {chip[i, j]} times on our chip, "
+            f"{theirs.spikes[i, j]} on SANA-FE")

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from mappers.hardware.hard_program import hard_program
+from runner.steps.sanafe_simulation import compared
 from simulator import simulate
 from simulator.backends.sanafe import Unsupported, simulate_sanafe
 from simulator.blocks import block_program
@@ -84,3 +85,20 @@ def test_float_weights_are_refused():
 def test_cores_larger_than_loihi_are_refused():
     with pytest.raises(Unsupported, match="at most 1024"):
         simulate_sanafe(hard_of(0, types=np.array([(32, 2048, 10)])), random_inputs(0, 1), RateOptions(delay=1))
+
+
+def test_a_departure_is_counted_and_named():
+    """The step's figures see a single changed spike count, and name its sample, neuron and hard core."""
+    hard = hard_of(0)
+    x = random_inputs(0, 3)
+    ours = simulate(block_program(hard), x, delay=1, record=len(x))
+    theirs = simulate_sanafe(hard, x, RateOptions(delay=1))
+    j = int(np.argmax(theirs.spikes[1]))
+    theirs.spikes[1, j] += 1
+    figures = compared(ours, theirs, np.zeros(len(x), np.int64), hard)
+    assert figures["spike_counts_equal"] == figures["spike_counts"] - 1 and figures["spikes_identical"] == 0
+    neuron = int(theirs.neurons[j])
+    h = int(np.searchsorted(hard.neuron_offset, neuron, "right")) - 1
+    assert figures["first_difference"] == (
+        f"1 spike counts differ; the first, sample 1: neuron {neuron - hard.neuron_offset[h]} of hard core {h} "
+        f"fired {theirs.spikes[1, j] - 1} times on our chip, {theirs.spikes[1, j]} on SANA-FE")

@@ -75,7 +75,7 @@ def connect(p: HardProgram, position: np.ndarray, producer: np.ndarray, host, ch
         sources.append(p.core_sources(h)[axon[keep]])
         targets.append(target[keep])
         weights.append(p.core_weights(h)[axon[keep], column[keep]])
-    sources, targets, weights = (np.concatenate(v) if v else np.zeros(0, np.int64) for v in (sources, targets, weights))
+    sources, targets, weights = (np.concatenate(v) for v in (sources, targets, weights))
     from_host = sources < 2 + p.n_inputs
     if np.any(producer[sources[~from_host]] < 0):
         raise ValueError("a hard-core axon reads a value no hard neuron makes (a placement error)")

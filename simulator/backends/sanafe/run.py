@@ -70,7 +70,8 @@ def chip_cycles(p: HardProgram, options: RateOptions) -> int:
 
 def simulate_sanafe(p: HardProgram, x: np.ndarray, options: RateOptions, *, timing_model: str = "detailed",
                     progress=None) -> SanafeOutput:
-    """Run `p` on SANA-FE over `x` (samples x inputs in [0, 1]); raises Unsupported for a chip it cannot run exactly."""
+    """Run `p` on SANA-FE over `x` (samples x inputs in [0, 1]); raises Unsupported for a chip it cannot run
+    exactly."""
     if timing_model not in TIMING_MODELS:
         raise ValueError(f"unknown SANA-FE timing model '{timing_model}'; expected one of {', '.join(TIMING_MODELS)}")
     cycles = chip_cycles(p, options)
