@@ -60,3 +60,12 @@ def test_adamw_decays_apart_from_the_gradient_as_adam_does_not(data):
 def test_another_seed_shuffles_and_augments_otherwise(data):
     settings = replace(BASE, augmentation=AugmentationSettings(1, True))
     assert not same(trained(data, settings, seed=0), trained(data, settings, seed=1))
+
+
+def test_zero_epochs_leave_the_weights_and_return_the_validation_accuracy(data):
+    torch.manual_seed(0)
+    model = build_model(Recipe("conv", {"channels": (4,), "pool_after": (0,)}, (1, 8, 8), 3))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    val = train(model, data, BASE, epochs=0, seed=0)
+    assert same(before, model.state_dict())
+    assert val == float((model(data.val_x).argmax(1) == data.val_y).double().mean())
