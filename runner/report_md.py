@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from runner.engine.atomic import pyplot, save_figure, write_atomic
+from runner.report_energy import energy_section
 from runner.report_time import time_section
 
 
@@ -100,6 +101,7 @@ def write_report(run) -> Path:
         lines += [f"| {k} | {v} |" for k, v in simulation.items() if not isinstance(v, dict)]
         lines += layer_table(simulation, order)
         lines += time_section(simulation, out)
+        lines += energy_section(simulation, order)
     write_atomic(out / "report.md", ("\n".join(lines) + "\n").encode())
     return out / "report.md"
 
