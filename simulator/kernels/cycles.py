@@ -88,8 +88,8 @@ def integrate(c, n, steps, events, times, axon, values, bucket, order, current, 
 def run_ttfs_cycles(x, core_kind, value_start, axon_count, neuron_count, weight_offset, weights, weights_t,
                     neuron_offset, thresholds, source_offset, sources, op_kind, op_position, op_value_start, op_width,
                     op_source_offset, op_sources, op_factors, op_eps, output_values, output_neurons,
-                    output_thresholds, n_values, steps, scores, activity, spikes, synops, messages, fanout, value_type, window,
-                    series_row, n_series, fired):
+                    output_thresholds, n_values, steps, scores, activity, spikes, synops, messages, fanout, value_type,
+                    window, series_row, n_series, fired):
     """Cores in order, each over its window cycle by cycle; `fired[i]` gets sample i's fire cycles (for the first
     len(fired) samples), cycle (window + 1) S + k for a core integrating in `window`; scores as in closed form."""
     n_cores, n_ops, n_inputs = len(core_kind), len(op_position), x.shape[1]
