@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from runner.engine.atomic import pyplot, save_figure, write_atomic
+from runner.report_energy import energy_section
 from runner.report_sanafe import sanafe_section
 from runner.report_time import time_section
 
@@ -101,6 +102,7 @@ def write_report(run) -> Path:
         lines += [f"| {k} | {v} |" for k, v in simulation.items() if not isinstance(v, dict)]
         lines += layer_table(simulation, order)
         lines += time_section(simulation, out)
+        lines += energy_section(simulation, order)
     if report.get("sanafe_simulation"):
         lines += [""] + sanafe_section(report["sanafe_simulation"])
     write_atomic(out / "report.md", ("\n".join(lines) + "\n").encode())

@@ -78,6 +78,20 @@ class HardProgram(Crossbars):
         return self.op_sources[self.op_source_offset[o]:self.op_source_offset[o + 1]]
 
 
+def message_fanout(p: HardProgram) -> np.ndarray:
+    """Per value, how many hard cores other than the one making it have an axon wired to it: the messages each of
+    its spikes (or non-zero partial sums) sends out of its hard core. Inputs and compute-op outputs come from the
+    host (0); a value read only on its own hard core never leaves it (0)."""
+    home = np.full(p.n_values, -1, np.int64)
+    used = p.kind != UNUSED
+    home[p.produces[used]] = np.repeat(np.arange(p.n_hard_cores), np.diff(p.neuron_offset))[used]
+    fanout = np.zeros(p.n_values, np.int64)
+    for h in range(p.n_hard_cores):
+        read = np.unique(p.core_sources(h))
+        fanout[read[(home[read] >= 0) & (home[read] != h)]] += 1
+    return fanout
+
+
 def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The indices start..start + length - 1 of every range, concatenated."""
     lengths = np.asarray(lengths, np.int64)

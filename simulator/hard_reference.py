@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from simulator.hard_program import UNUSED, HardProgram, levels, ranges
+from simulator.hard_program import UNUSED, HardProgram, levels, message_fanout, ranges
 from simulator.options import RateOptions, SimulationOutput
 from simulator.program import OUTPUT, PARTIAL, SPIKING
 from simulator.reference import (class_scores, compute_op, cycle_values, delayed_view, exact_dtype, op_tensors,
@@ -73,6 +73,7 @@ class HardCoreReference:
         self.block_neurons, self.neuron_block = spans(starts, p.block_neurons)
         self.block_stage = p.stage[starts]
         self.spiking = torch.from_numpy(p.kind == SPIKING)
+        self.neuron_fanout = torch.from_numpy(np.where(p.kind != UNUSED, message_fanout(p)[p.produces], 0))
 
     def evaluation(self, h: int, columns: np.ndarray) -> Evaluation:
         """Hard core h keeping `columns`, ordered spiking, output, partial."""
@@ -91,6 +92,11 @@ class HardCoreReference:
         """Sum a per-hard-neuron figure over each block's neurons (spikes and activity per soft core)."""
         totals = torch.zeros(self.p.n_cores, dtype=per_neuron.dtype)
         return totals.index_add_(0, self.neuron_block, per_neuron[self.block_neurons])
+
+    def messages(self, sent: torch.Tensor) -> torch.Tensor:
+        """Per soft core, the messages of `sent` (per hard neuron, its non-zero outputs): each to every other hard
+        core that reads the value."""
+        return self.per_block(sent * self.neuron_fanout)
 
     def block_reads(self, blocks: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """For `blocks`: (the value every one of their axons reads, that axon's block)."""
@@ -124,6 +130,7 @@ class HardCoreReference:
         values = ttfs_values(x, p, self.dtype)
         spikes = torch.zeros(len(p.kind), dtype=torch.int64)
         activity = torch.zeros(len(p.kind), dtype=torch.float64)
+        sent = torch.zeros(len(p.kind), dtype=torch.int64)
         grid = "levels" if quantized else "continuous"
         for level in range(1, self.depth + 1):
             for o in np.flatnonzero(self.op_level == level):
@@ -135,9 +142,10 @@ class HardCoreReference:
                 spikes[e.neurons[:e.firing]] += (y > 0).sum(0)
                 activity[e.neurons[:e.firing]] += active.sum(0)
                 values[:, e.produces] = v
+                sent[e.neurons] += (v != 0).sum(0)
         synops = self.synaptic_ops(values, self.block_reads(np.arange(p.n_cores)))
         scores = class_scores(values[:, p.output_values], self.output_thresholds, p.steps if quantized else 1)
-        return scores, self.per_block(spikes), self.per_block(activity), synops, values
+        return scores, self.per_block(spikes), self.per_block(activity), synops, self.messages(sent), values
 
     def rate(self, x: torch.Tensor, options: RateOptions, offset: int):
         """Rate coding: stage by stage, the schedule's cycles each, every cycle level by level."""
@@ -148,7 +156,7 @@ class HardCoreReference:
         counts[:, 1] = steps
         potential = torch.zeros(n, len(p.kind), dtype=self.dtype)
         replay = torch.zeros(p.n_values, dtype=torch.bool)
-        synops = torch.zeros(p.n_cores, dtype=torch.int64)
+        synops, sent = torch.zeros(p.n_cores, dtype=torch.int64), torch.zeros(len(p.kind), dtype=torch.int64)
         cycles = stage_cycles(steps, self.block_depth, self.block_stage, p.n_stages, options.delay)
         for stage in range(p.n_stages):
             reads = self.block_reads(np.flatnonzero(self.block_stage == stage))
@@ -160,6 +168,7 @@ class HardCoreReference:
                 for e in (e for evaluations in order for e in evaluations):
                     current = seen[:, e.sources] @ e.weights
                     now[:, e.produces[e.held:]] = current[:, e.held:]
+                    sent[e.neurons[e.held:]] += (current[:, e.held:] != 0).sum(0)
                     potential[:, e.neurons[:e.held]] += current[:, :e.held]
                     fire, made = e.neurons[:e.firing], e.produces[:e.firing]
                     fired, potential[:, fire] = rate_fire(potential[:, fire], e.thresholds, options)
@@ -176,7 +185,7 @@ class HardCoreReference:
         spikes[self.spiking] = counts[:, torch.from_numpy(p.produces)[self.spiking]].sum(0)
         block_spikes = self.per_block(spikes)
         scores = class_scores(potential[:, self.output_neurons], self.output_thresholds, steps)
-        return scores, block_spikes, block_spikes.double() / steps, synops, counts
+        return scores, block_spikes, block_spikes.double() / steps, synops, self.messages(spikes + sent), counts
 
 
 def simulate_hard_reference(program: HardProgram, x: np.ndarray, *, batch_size: int = 250, encoding: str = "uniform",

@@ -32,13 +32,16 @@ class RateOptions:
 class SimulationOutput:
     """Per-sample class `scores`, `predictions` (argmax, lowest index on ties), per-core totals.
 
-    `synaptic_ops`: per core, spikes that reached its axons times its neurons (the crossbar's work).
+    `synaptic_ops`: per core, spikes that reached its axons times its neurons (the crossbar's work); `messages`: per
+    core, its non-zero outputs (spikes, partial sums) sent to each other hard core that reads them (zeros where the
+    run had no hard-core placement).
     """
 
     scores: np.ndarray
     spike_counts: np.ndarray
     core_activity: np.ndarray
     synaptic_ops: np.ndarray
+    messages: np.ndarray
     fire_cycles: np.ndarray | None = None
     """Cycle-by-cycle runs: per recorded sample, the cycle each value spikes at (-1: never; inputs included)."""
     value_counts: np.ndarray | None = None
@@ -49,10 +52,11 @@ class SimulationOutput:
         return np.argmax(self.scores, axis=1)
 
     def same_as(self, other: "SimulationOutput", exact: bool = True) -> bool:
-        """The same class scores (exactly, or within 1e-9 where values are real numbers), spikes and synaptic
-        operations per core, hence the same predictions."""
+        """The same class scores (exactly, or within 1e-9 where values are real numbers), spikes, synaptic
+        operations and messages per core, hence the same predictions."""
         scores = np.array_equal(self.scores, other.scores) if exact else \
             np.allclose(self.scores, other.scores, rtol=1e-9, atol=1e-9)
         return (scores and np.array_equal(self.spike_counts, other.spike_counts)
                 and np.array_equal(self.synaptic_ops, other.synaptic_ops)
+                and np.array_equal(self.messages, other.messages)
                 and np.array_equal(self.predictions, other.predictions))

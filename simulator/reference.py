@@ -12,7 +12,7 @@ import torch
 from simulator.kernels.common import stage_bounds
 from simulator.options import RateOptions, SimulationOutput
 from simulator.program import MAX, OUTPUT, PARTIAL, SPIKING, ChipProgram, float64_is_exact
-from simulator.run import batched
+from simulator.run import batched, no_fanout
 from simulator.timing import schedule
 
 
@@ -163,12 +163,14 @@ def core_groups(program: ChipProgram, dtype: torch.dtype) -> list[Group]:
 class ReferenceChip:
     """Torch views of a program's cores (in groups) and ops, prepared once.
 
-    Both runs return (scores, and per core: spikes, activity, synaptic ops; then the whole value
-    space per sample: TTFS values, or spike counts in rate coding).
+    Both runs return (scores, and per core: spikes, activity, synaptic ops, messages; then the whole value
+    space per sample: TTFS values, or spike counts in rate coding). `fanout`: per value, the other hard cores that
+    read it (`hard_program.message_fanout`; none without a placement).
     """
 
-    def __init__(self, program: ChipProgram):
+    def __init__(self, program: ChipProgram, fanout: np.ndarray | None = None):
         self.p = program
+        self.fanout = torch.from_numpy(no_fanout(program) if fanout is None else np.asarray(fanout, np.int64))
         self.dtype = exact_dtype(program)
         self.groups = core_groups(program, self.dtype)
         self.ops, self.factors = op_tensors(program)
@@ -192,7 +194,7 @@ class ReferenceChip:
         steps = p.steps
         values = ttfs_values(x, p, self.dtype)
         spikes, activity = torch.zeros(p.n_cores, dtype=torch.int64), torch.zeros(p.n_cores, dtype=torch.float64)
-        synops = torch.zeros(p.n_cores, dtype=torch.int64)
+        synops, messages = torch.zeros(p.n_cores, dtype=torch.int64), torch.zeros(p.n_cores, dtype=torch.int64)
         grid = "levels" if quantized else "continuous"
         for g in self.groups:
             self.run_ops(values, int(g.cores[0]), grid, steps)
@@ -205,9 +207,15 @@ class ReferenceChip:
                     spikes[cores] = (v > 0).sum((0, 2))
                     activity[cores] = level.sum((0, 2))
                 values[:, g.outputs[part]] = v
+                messages[cores] = self.sent(v, g.outputs[part])
         self.run_ops(values, p.n_cores, grid, steps)
         scores = class_scores(values[:, p.output_values], p.output_thresholds, steps if quantized else 1)
-        return scores, spikes, activity, synops, values
+        return scores, spikes, activity, synops, messages, values
+
+    def sent(self, out: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
+        """Per core of a part, the messages its values `out` (samples x cores x neurons) send: each non-zero one
+        to every other hard core that reads it."""
+        return ((out != 0).long() * self.fanout[outputs]).sum((0, 2))
 
     def rate(self, x: torch.Tensor, options: RateOptions, offset: int):
         """Rate coding: stage by stage, the schedule's cycles each, spikes within a stage after `options.delay`."""
@@ -219,7 +227,7 @@ class ReferenceChip:
         counts[:, 2:2 + p.n_inputs] = trains.sum(0)
         counts[:, 1] = steps
         first, replay = 0, torch.zeros(p.n_values, dtype=torch.bool)
-        synops = torch.zeros(p.n_cores, dtype=torch.int64)
+        synops, messages = torch.zeros(p.n_cores, dtype=torch.int64), torch.zeros(p.n_cores, dtype=torch.int64)
         starts = [int(g.cores[0]) for g in self.groups]
         for s, end in enumerate(stage_bounds(p.op_position, p.n_cores).tolist()):
             stage = [k for k, start in enumerate(starts) if first <= start < end]
@@ -231,7 +239,7 @@ class ReferenceChip:
                 for k in stage:
                     g = self.groups[k]
                     for part in g.parts(n):
-                        self.rate_part(g, part, seen, now, potential[k], counts, synops, options)
+                        self.rate_part(g, part, seen, now, potential[k], counts, (synops, messages), options)
                 last = now
             self.run_ops(counts, end, "counts", steps)
             for k in stage:
@@ -247,15 +255,18 @@ class ReferenceChip:
                 spikes[g.cores] = counts[:, g.outputs].sum((0, 2))
         activity = spikes.double() / steps
         flat = torch.cat([v.reshape(n, -1) for v in potential], dim=1)
-        return class_scores(flat[:, p.output_neurons], p.output_thresholds, steps), spikes, activity, synops, counts
+        scores = class_scores(flat[:, p.output_neurons], p.output_thresholds, steps)
+        return scores, spikes, activity, synops, messages, counts
 
-    def rate_part(self, g: Group, part: slice, seen, now, potential, counts, synops, options: RateOptions) -> None:
-        """One cycle of some of a group's cores reading `seen`: accumulate, pass partial sums on, fire and count."""
-        inputs, outputs = seen[:, g.sources[part]], g.outputs[part]
+    def rate_part(self, g: Group, part: slice, seen, now, potential, counts, events, options: RateOptions) -> None:
+        """One cycle of some of a group's cores reading `seen`: accumulate, pass partial sums on, fire and count
+        (`events`: the per-core synaptic operations and messages)."""
+        (synops, messages), inputs, outputs = events, seen[:, g.sources[part]], g.outputs[part]
         synops[g.cores[part]] += (inputs != 0).sum((0, 2)) * g.neurons
         current = inputs @ g.weights
         if g.kind == PARTIAL:
             now[:, outputs] = current
+            messages[g.cores[part]] += self.sent(current, outputs)
             return
         potential[:, part] += current
         if g.kind == OUTPUT:
@@ -263,6 +274,7 @@ class ReferenceChip:
         fired, potential[:, part] = rate_fire(potential[:, part], g.thresholds[part], options)
         now[:, outputs] = fired.to(self.dtype)
         counts[:, outputs] += fired.long()
+        messages[g.cores[part]] += self.sent(fired, outputs)
 
 
 def even_spikes(count: torch.Tensor, t: int, steps: int) -> torch.Tensor:
@@ -288,18 +300,15 @@ def simulate_with(chip, program, x: np.ndarray, batch_size: int, options: RateOp
     def run_batch(xb: np.ndarray, offset: int) -> SimulationOutput:
         with torch.no_grad():
             xt = torch.from_numpy(xb)
-            if program.mode == "rate":
-                scores, spikes, activity, synops, _ = chip.rate(xt, options, offset)
-            else:
-                scores, spikes, activity, synops, _ = chip.closed_form(xt)
-        return SimulationOutput(scores.numpy(), spikes.numpy(), activity.numpy(), synops.numpy())
+            run = chip.rate(xt, options, offset) if program.mode == "rate" else chip.closed_form(xt)
+        return SimulationOutput(*(figure.numpy() for figure in run[:5]))
 
     return batched(run_batch, program, x, batch_size, progress)
 
 
 def simulate_reference(program: ChipProgram, x: np.ndarray, *, batch_size: int = 250, encoding: str = "uniform",
                        firing: str = "default", thresholding: str = "<", seed: int = 0, delay: int = 0,
-                       progress=None) -> SimulationOutput:
+                       fanout: np.ndarray | None = None, progress=None) -> SimulationOutput:
     """The torch reference of `simulator.simulate` in closed form (which cycle-by-cycle TTFS equals)."""
     options = RateOptions(encoding, firing, thresholding, seed, delay)
-    return simulate_with(ReferenceChip(program), program, x, batch_size, options, progress)
+    return simulate_with(ReferenceChip(program, fanout), program, x, batch_size, options, progress)

@@ -20,6 +20,7 @@ def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, pro
         raise ValueError(f"inputs have {x.shape[1]} features; the chip program takes {program.n_inputs}")
     scores = np.zeros((len(x), program.n_classes))
     spikes, synops = np.zeros(program.n_cores, np.int64), np.zeros(program.n_cores, np.int64)
+    messages = np.zeros(program.n_cores, np.int64)
     activity = np.zeros(program.n_cores)
     fired, counted = [], []
     for start in range(0, len(x), batch_size):
@@ -33,30 +34,41 @@ def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, pro
         spikes += out.spike_counts
         activity += out.core_activity
         synops += out.synaptic_ops
+        messages += out.messages
         if out.fire_cycles is not None:
             fired.append(out.fire_cycles)
         if out.value_counts is not None:
             counted.append(out.value_counts)
         if progress is not None:
             progress(min(start + batch_size, len(x)), len(x))
-    return SimulationOutput(scores, spikes, activity, synops, np.concatenate(fired) if fired else None,
+    return SimulationOutput(scores, spikes, activity, synops, messages, np.concatenate(fired) if fired else None,
                             np.concatenate(counted) if counted else None)
+
+
+def no_fanout(program) -> np.ndarray:
+    """The fanout of a program run without a hard-core placement: no value is known to leave a hard core."""
+    return np.zeros(program.n_values, np.int64)
 
 
 def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, encoding: str = "uniform",
              firing: str = "default", thresholding: str = "<", seed: int = 0, delay: int = 0,
-             evaluation: str = "closed_form", record: int = 0, progress=None) -> SimulationOutput:
+             evaluation: str = "closed_form", record: int = 0, fanout: np.ndarray | None = None,
+             progress=None) -> SimulationOutput:
     """Simulate `program` on `x` (samples x inputs, values in [0, 1]) with the Numba kernels.
 
     `evaluation`: quantized TTFS in closed form or `cycles` (cycle by cycle, recording the fire cycle of every
     value for the first `record` samples; rate coding records every value's spike count); `delay`: rate coding's
-    synaptic delay per core hop (0 or 1 cycle).
+    synaptic delay per core hop (0 or 1 cycle); `fanout`: per value, the other hard cores that read it
+    (`hard_program.message_fanout`), for the messages count.
     """
     if evaluation not in EVALUATIONS:
         raise ValueError(f"unknown evaluation '{evaluation}'; expected one of {', '.join(EVALUATIONS)}")
     if evaluation == "cycles" and program.mode != "ttfs_quantized":
         raise ValueError("cycle-by-cycle evaluation needs mode ttfs_quantized (spike times on the cycle grid)")
     options = RateOptions(encoding, firing, thresholding, seed, delay)
+    fanout = no_fanout(program) if fanout is None else np.ascontiguousarray(fanout, np.int64)
+    if fanout.shape != (program.n_values,):
+        raise ValueError(f"fanout has shape {fanout.shape}; the chip program has {program.n_values} values")
     exact_float = program.integer and float64_is_exact(program)  # then float64 products: exact, and faster
     arrays = program_arrays(program, np.float64 if exact_float else None)
     ends = stage_bounds(program.op_position, program.n_cores)
@@ -69,7 +81,8 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
         activity = np.zeros((len(xb), program.n_cores))
         spikes = np.zeros((len(xb), program.n_cores), np.int64)
         synops = np.zeros((len(xb), program.n_cores), np.int64)
-        common = (program.n_values, program.steps, scores, activity, spikes, synops)
+        messages = np.zeros((len(xb), program.n_cores), np.int64)
+        common = (program.n_values, program.steps, scores, activity, spikes, synops, messages, fanout)
         fired, counted = None, None
         recorded = min(max(record - offset, 0), len(xb))
         if cycles is not None:
@@ -85,6 +98,7 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
             run_rate(xb, *arrays, *common, ENCODINGS[options.encoding], options.firing == "novena",
                      options.thresholding == "<=", options.uniforms(len(xb), program.steps, program.n_inputs, offset),
                      ends, *reads, stage_cycles, delay > 0, counted)
-        return SimulationOutput(scores, spikes.sum(0), activity.sum(0), synops.sum(0), fired, counted)
+        return SimulationOutput(scores, spikes.sum(0), activity.sum(0), synops.sum(0), messages.sum(0), fired,
+                                counted)
 
     return batched(run_batch, program, x, batch_size, progress)

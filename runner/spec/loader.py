@@ -6,9 +6,9 @@ from runner.data import input_shape
 from runner.errors import UserError
 from runner.spec.nodes import Node, ParseError, parse
 from runner.spec.schema import Errors, Map
-from runner.spec.sections import TOP
-from runner.spec.settings import (AugmentationSettings, CoreType, ModelSettings, PlatformSettings, Spec,
-                                  SpikingSettings, TrainingSettings, frozen)
+from runner.spec.sections import COST_KEYS, TOP
+from runner.spec.settings import (AugmentationSettings, CoreType, EnergySettings, ModelSettings, PlatformSettings,
+                                  Spec, SpikingSettings, TrainingSettings, frozen)
 from runner.spec.steps import check_steps
 
 
@@ -80,7 +80,8 @@ def build_spec(path: Path, values: dict, entries) -> Spec:
         model=ModelSettings(values["model"]["builder"], frozen(values["model"]["config"])),
         platform=PlatformSettings(tuple(CoreType(**c) for c in platform["cores"]), platform["weight_bits"],
                                   platform["threshold"], platform["allow_axon_tiling"], platform["partial_sum_cores"],
-                                  platform["max_pool"], platform["cycle_ns"]),
+                                  platform["max_pool"], platform["cycle_ns"],
+                                  EnergySettings.of(platform["energy"], COST_KEYS)),
         spiking=SpikingSettings(**spiking),
         training=TrainingSettings(**{**training, "augmentation": AugmentationSettings(**training["augmentation"])}),
         steps=entries,

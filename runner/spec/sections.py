@@ -1,7 +1,8 @@
 """The spec's sections: what every key may hold. Adding a builder or a step is one entry here."""
 
 from mappers.zoo.squeezenet import DEFAULT_FIRES
-from runner.spec.schema import FROM_SCHEMA, Bool, Choice, Enum, Float, FreeMap, Int, Map, Seq, Str
+from runner.spec.schema import FROM_SCHEMA, Bool, Choice, Enum, Field, Float, FreeMap, Int, Map, Seq, Str
+from simulator.energy import EVENTS, PRESETS
 
 WIDTHS = Seq(Int(min=1))
 
@@ -75,6 +76,27 @@ DATA = Choice("provider", SPLITS, {
     "fashion_mnist": {"root": (Str(), None), "download": (Bool(), False)},
 })
 MODEL = Choice("builder", {}, {name: {"config": (schema, FROM_SCHEMA)} for name, schema in BUILDER_CONFIGS.items()})
+COST_KEYS = {event: f"{event.removesuffix('s')}_pj" for event in EVENTS}
+"""The spec's key of each event's cost: synaptic_op_pj, neuron_update_pj, spike_pj, message_pj, host_value_pj."""
+
+
+class Energy(Field):
+    """`platform.energy`: a preset's name, or a mapping with `preset:` and, for `custom`, every per-event cost."""
+
+    choice = Choice("preset", {}, {**{name: {} for name in PRESETS},
+                                   "custom": {key: Float(min=0) for key in COST_KEYS.values()}})
+
+    def check(self, node, path, errors):
+        if isinstance(node.value, str) and node.value == "custom":
+            errors.append((node.line, path, "custom needs its per-event costs: write `energy:` as a mapping of "
+                                            f"`preset: custom` and {', '.join(COST_KEYS.values())} (picojoules)"))
+            return None
+        if isinstance(node.value, str):
+            preset = Enum(*PRESETS, "custom").check(node, path, errors)
+            return None if preset is None else {"preset": preset}
+        return self.choice.check(node, path, errors)
+
+
 PLATFORM = Map({
     "cores": Seq(Map({"axons": Int(min=1), "neurons": Int(min=1), "count": Int(min=1)}), min_items=1),
     "weight_bits": (Int(min=1, max=16), 8),
@@ -83,6 +105,7 @@ PLATFORM = Map({
     "partial_sum_cores": (Bool(), False),
     "max_pool": (Enum("host", "cores"), "host"),
     "cycle_ns": (Float(min=0, min_exclusive=True), None),
+    "energy": (Energy(), {"preset": "loihi"}),
 })
 RATE_ONLY = {"encoding": (Enum("uniform", "front_loaded", "deterministic", "stochastic"), "uniform"),
              "firing": (Enum("default", "novena"), "default"), "thresholding": (Enum("<", "<="), "<"),

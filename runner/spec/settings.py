@@ -6,12 +6,29 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
+from simulator.energy import PRESETS, EnergyCosts
+
 
 @dataclass(frozen=True)
 class CoreType:
     axons: int
     neurons: int
     count: int
+
+
+@dataclass(frozen=True)
+class EnergySettings:
+    """The per-event costs the simulation prices its events with, and the preset they come from (or `custom`)."""
+
+    preset: str
+    costs: EnergyCosts
+
+    @classmethod
+    def of(cls, value: dict, cost_keys: dict[str, str]) -> "EnergySettings":
+        """From the validated `platform.energy`: a preset, or `custom` with a cost under each of `cost_keys`."""
+        if value["preset"] != "custom":
+            return cls(value["preset"], PRESETS[value["preset"]])
+        return cls("custom", EnergyCosts(**{event: value[key] for event, key in cost_keys.items()}))
 
 
 @dataclass(frozen=True)
@@ -23,6 +40,7 @@ class PlatformSettings:
     partial_sum_cores: bool
     max_pool: str
     cycle_ns: float | None = None
+    energy: EnergySettings = EnergySettings("loihi", PRESETS["loihi"])
 
 
 @dataclass(frozen=True)

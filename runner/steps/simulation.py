@@ -20,9 +20,11 @@ from runner.steps.reads import CORE_BUDGET
 from runner.check import platform_budget
 from runner.steps.chip_run import flat_inputs, spiking_options
 from runner.steps.departure import departure_per_layer, first_departure, looked_at
+from runner.steps.energy import energy_figures, is_energy
 from runner.steps.latency import RASTER_SAMPLES, is_raster, is_spans, latency_figures, spike_raster
 from runner.tuning.trainer import predict
 from simulator.blocks import block_program
+from simulator.hard_program import message_fanout
 from simulator.hard_reference import HardCoreReference
 from simulator.options import RateOptions
 from simulator.reference import simulate_with
@@ -56,11 +58,12 @@ class SimulationStep(PipelineStep):
     type = "simulation"
     metric_split = "test"
     requires = ("hard_mapping", "model", "float_model")
-    reads = CORE_BUDGET + ("platform.threshold", "platform.cycle_ns", "spiking", "seed", "data")
+    reads = CORE_BUDGET + ("platform.threshold", "platform.cycle_ns", "platform.energy", "spiking", "seed", "data")
     figure_checks = {**{name: _number for name in FIGURES}, "mode": lambda v: isinstance(v, str),
                      "spikes_per_sample": _numbers, "synaptic_ops_per_sample": _numbers, "departure": _departures,
                      "first_departure": lambda v: v is None or isinstance(v, str),
-                     "evaluation": lambda v: isinstance(v, str), "latency_per_layer": is_spans, "raster": is_raster}
+                     "evaluation": lambda v: isinstance(v, str), "latency_per_layer": is_spans, "raster": is_raster,
+                     "energy": is_energy}
 
     def run(self, ctx) -> StepResult:
         mapping, spiking = ctx.get("hard_mapping"), ctx.spec.spiking
@@ -68,7 +71,7 @@ class SimulationStep(PipelineStep):
         if ctx.params.get("max_samples"):
             x, y = x[: ctx.params["max_samples"]], y[: ctx.params["max_samples"]]
         hard = hard_program(mapping, spiking.mode, spiking.steps, ctx.spec.platform.threshold)
-        program = block_program(hard)
+        program, fanout = block_program(hard), message_fanout(hard)
         inputs, labels, options = flat_inputs(x), y.numpy(), spiking_options(ctx.spec)
         batch, evaluation = ctx.params["batch_size"], spiking.evaluation
         record = RASTER_SAMPLES if evaluation == "cycles" else 0
@@ -76,16 +79,17 @@ class SimulationStep(PipelineStep):
         bar = ctx.progress(len(inputs), "simulation")
         began = time.perf_counter()
         chip = simulator.simulate(program, inputs, batch_size=batch, evaluation=evaluation, record=record,
-                                  progress=lambda done, total: bar.update(done - bar.n), **options)
+                                  fanout=fanout, progress=lambda done, total: bar.update(done - bar.n), **options)
         seconds = time.perf_counter() - began
         bar.close()
         torch_batch = max(1, batch // TORCH_SPLIT)
         checked = min(len(inputs), ctx.params["reference_samples"])
         reference = simulator.simulate_reference(chip_program(mapping.ir, spiking.mode, spiking.steps),
-                                                 inputs[:checked], batch_size=torch_batch, **options)
+                                                 inputs[:checked], batch_size=torch_batch, fanout=fanout, **options)
         dense = HardCoreReference(hard)
         hard_run = simulate_with(dense, hard, inputs[:checked], torch_batch, RateOptions(**options), None)
-        chip_part = simulator.simulate(program, inputs[:checked], batch_size=batch, evaluation=evaluation, **options)
+        chip_part = simulator.simulate(program, inputs[:checked], batch_size=batch, evaluation=evaluation,
+                                       fanout=fanout, **options)
         model = predict(ctx.get("model"), x, torch_batch).numpy()
         float_model = predict(ctx.get("float_model"), x, torch_batch).numpy()
         samples = looked_at(spiking.mode, chip.predictions, model)
@@ -111,6 +115,8 @@ class SimulationStep(PipelineStep):
         }
         figures["first_departure"] = first_departure(figures["departure"])
         figures.update(latency_figures(mapping.ir, program, spiking.synaptic_delay, ctx.spec.platform.cycle_ns))
+        figures["energy"] = energy_figures(mapping.ir, program, chip, len(labels), spiking.synaptic_delay,
+                                           ctx.spec.platform.energy, ctx.get("model"))
         figures["evaluation"] = evaluation
         figures["raster"] = None if chip.fire_cycles is None else \
             spike_raster(mapping.ir, program, chip.fire_cycles, figures["latency_cycles"])

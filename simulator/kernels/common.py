@@ -68,6 +68,17 @@ def accumulate(buf, c, acc, scratch, neuron_count, weight_offset, weights, weigh
     return events
 
 
+@njit_cached(inline="always")
+def sent(out, fanout):
+    """Messages leaving a hard core: each non-zero value of `out` once to every other hard core that reads it
+    (`fanout`, per value)."""
+    messages = 0
+    for j in range(len(out)):
+        if out[j] != 0:
+            messages += fanout[j]
+    return messages
+
+
 CONTINUOUS, LEVELS, COUNTS = 0, 1, 2
 """How a weighted-sum op puts its result back on the grid: clamp to [0, 1]; TTFS levels (floor, bottom
 bin, at most S); spike counts (floor, at most T)."""

@@ -11,7 +11,7 @@ import numpy as np
 from numba import prange
 
 from simulator.jit import njit_cached
-from simulator.kernels.common import LEVELS, run_op, total
+from simulator.kernels.common import LEVELS, run_op, sent, total
 from simulator.program import PARTIAL, SPIKING
 
 
@@ -88,8 +88,8 @@ def integrate(c, n, steps, events, times, axon, values, bucket, order, current, 
 def run_ttfs_cycles(x, core_kind, value_start, axon_count, neuron_count, weight_offset, weights, weights_t,
                     neuron_offset, thresholds, source_offset, sources, op_kind, op_position, op_value_start, op_width,
                     op_source_offset, op_sources, op_factors, op_eps, output_values, output_neurons,
-                    output_thresholds, n_values, steps, scores, activity, spikes, synops, value_type, window,
-                    series_row, n_series, fired):
+                    output_thresholds, n_values, steps, scores, activity, spikes, synops, messages, fanout, value_type,
+                    window, series_row, n_series, fired):
     """Cores in order, each over its window cycle by cycle; `fired[i]` gets sample i's fire cycles (for the first
     len(fired) samples), cycle (window + 1) S + k for a core integrating in `window`; scores as in closed form."""
     n_cores, n_ops, n_inputs = len(core_kind), len(op_position), x.shape[1]
@@ -124,6 +124,7 @@ def run_ttfs_cycles(x, core_kind, value_start, axon_count, neuron_count, weight_
             out = buf[start:start + n]
             if core_kind[c] != SPIKING:
                 out[:] = potential[:n]
+                messages[i, c] = sent(out, fanout[start:start + n])
                 continue
             theta = thresholds[first:first + n]
             for j in range(n):
@@ -138,5 +139,6 @@ def run_ttfs_cycles(x, core_kind, value_start, axon_count, neuron_count, weight_
                         break
             level, spikes[i, c] = total(out)
             activity[i, c] = level / steps
+            messages[i, c] = sent(out, fanout[start:start + n])
         for k in range(len(output_values)):
             scores[i, k] = buf[output_values[k]] / (steps * output_thresholds[k])

@@ -12,7 +12,7 @@ import numpy as np
 from numba import prange
 
 from simulator.jit import njit_cached
-from simulator.kernels.common import COUNTS, accumulate, run_op
+from simulator.kernels.common import COUNTS, accumulate, run_op, sent
 from simulator.program import OUTPUT, PARTIAL, SPIKING
 
 UNIFORM, FRONT_LOADED, DETERMINISTIC, STOCHASTIC = 0, 1, 2, 3
@@ -44,8 +44,8 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
              thresholds, source_offset, sources, op_kind, op_position, op_value_start, op_width,
              op_source_offset, op_sources, op_factors, op_eps, output_values, output_neurons, output_thresholds,
              n_values, steps,
-             scores, activity, spikes, synops, encoding, reset_to_zero, fire_on_equal, uniforms, stage_ends,
-             read_offset, reads, stage_cycles, delayed, counted):
+             scores, activity, spikes, synops, messages, fanout, encoding, reset_to_zero, fire_on_equal, uniforms,
+             stage_ends, read_offset, reads, stage_cycles, delayed, counted):
     """Stage by stage, `stage_cycles` each; scores = accumulated input of the output neurons / (T theta);
     `counted[i]` gets sample i's spike count of every value (for the first len(counted) samples).
 
@@ -88,6 +88,7 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                     out = now[start:start + n]
                     if core_kind[c] == PARTIAL:
                         out[:] = acc[:n]
+                        messages[i, c] += sent(out, fanout[start:start + n])
                         continue
                     membrane = potential[base:base + n]
                     membrane += acc[:n]
@@ -100,6 +101,7 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                         out[j] = fired
                         fired_count[j] += fired
                         membrane[j] = (0 if reset_to_zero else v - theta[j]) if fired else v
+                    messages[i, c] += sent(out, fanout[start:start + n])
             while o < n_ops and op_position[o] == end:
                 run_op(counts, o, op_kind, op_value_start, op_width, op_source_offset, op_sources, op_factors, op_eps,
                        COUNTS, steps)

@@ -11,7 +11,7 @@ import numpy as np
 from numba import prange
 
 from simulator.jit import njit_cached
-from simulator.kernels.common import CONTINUOUS, LEVELS, accumulate, run_op, total
+from simulator.kernels.common import CONTINUOUS, LEVELS, accumulate, run_op, sent, total
 from simulator.program import SPIKING
 
 
@@ -20,8 +20,9 @@ def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
              thresholds, source_offset, sources, op_kind, op_position, op_value_start, op_width,
              op_source_offset, op_sources, op_factors, op_eps, output_values, output_neurons, output_thresholds,
              n_values, steps,
-             scores, activity, spikes, synops, quantized, value_type):
-    """Cores in order, compute ops between; scores = v / theta (v / (S theta) when quantized).
+             scores, activity, spikes, synops, messages, fanout, quantized, value_type):
+    """Cores in order, compute ops between; scores = v / theta (v / (S theta) when quantized); `messages` per core:
+    its non-zero values times their `fanout` (the other hard cores that read each value).
 
     Values are held in `value_type`'s dtype: float64, or the weights' dtype for quantized levels.
     """
@@ -52,6 +53,7 @@ def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
             out = buf[start:start + n]
             if core_kind[c] != SPIKING:
                 out[:] = acc[:n]
+                messages[i, c] = sent(out, fanout[start:start + n])
                 continue
             theta = thresholds[first:first + n]
             if quantized:  # floor(v / theta) in float64 equals integer floor division for |v| < 2^53
@@ -62,5 +64,6 @@ def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                     out[j] = min(max(acc[j] / theta[j], 0.0), 1.0)
             level, spikes[i, c] = total(out)
             activity[i, c] = level / top
+            messages[i, c] = sent(out, fanout[start:start + n])
         for k in range(len(output_values)):
             scores[i, k] = buf[output_values[k]] / (top * output_thresholds[k])

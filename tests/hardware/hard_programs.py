@@ -10,6 +10,7 @@ import torch
 
 from simulator import simulate, simulate_reference
 from simulator.blocks import block_program
+from simulator.hard_program import message_fanout
 from simulator.hard_reference import HardCoreReference, simulate_hard_reference
 from simulator.options import RateOptions
 from simulator.program import MAX, OUTPUT, PARTIAL
@@ -47,9 +48,10 @@ def three_runs(mapping, mode: str, steps: int, x, sharing: str = "per_neuron", *
     """(soft-core torch reference, Numba kernels on the hard-core program's blocks, hard-core dense reference)
     of `mapping` on `x`."""
     hard = hard_program(mapping, mode, steps, sharing)
+    fanout = message_fanout(hard)
     dense = simulate_hard_reference(hard, x, batch_size=16, **options)
-    soft = simulate_reference(chip_program(mapping.ir, mode, steps), x, batch_size=16, **options)
-    return soft, simulate(block_program(hard), x, **options), dense
+    soft = simulate_reference(chip_program(mapping.ir, mode, steps), x, batch_size=16, fanout=fanout, **options)
+    return soft, simulate(block_program(hard), x, fanout=fanout, **options), dense
 
 
 def value_spaces(ir: IRGraph, program, x) -> tuple[torch.Tensor, torch.Tensor]:
@@ -59,6 +61,6 @@ def value_spaces(ir: IRGraph, program, x) -> tuple[torch.Tensor, torch.Tensor]:
 
     def values(chip) -> torch.Tensor:
         with torch.no_grad():
-            return (chip.rate(xt, RateOptions(), 0) if program.mode == "rate" else chip.closed_form(xt))[4]
+            return (chip.rate(xt, RateOptions(), 0) if program.mode == "rate" else chip.closed_form(xt))[-1]
 
     return values(ReferenceChip(chip_program(ir, program.mode, program.steps))), values(HardCoreReference(program))

@@ -72,7 +72,7 @@ def test_random_programs_on_two_core_types(seed, mode, integer):
     exact = integer and mode != "ttfs"
     assert soft.same_as(dense, exact) and chip.same_as(dense, exact)
     np.testing.assert_allclose(dense.core_activity, soft.core_activity, rtol=1e-12)
-    assert dense.spike_counts.sum() > 0
+    assert dense.spike_counts.sum() > 0 and dense.messages.sum() > 0
 
 
 @pytest.mark.parametrize("encoding,firing,thresholding", [("stochastic", "novena", "<="),

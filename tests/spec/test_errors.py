@@ -161,3 +161,33 @@ def test_augmentation_and_label_smoothing_load_into_the_training_settings(write_
     assert (spec.training.augmentation.shift, spec.training.augmentation.flip) == (2, True)
     assert spec.training.label_smoothing == 0.1
     assert load_spec(write_spec(VALID)).training.augmentation.shift == 0
+
+
+@pytest.mark.parametrize("energy,text", [
+    ("  energy: loihy\n", "spec.yaml:17: platform.energy: 'loihy' is not one of loihi, truenorth, custom; "
+                          "did you mean 'loihi'?"),
+    ("  energy: custom\n", "spec.yaml:17: platform.energy: custom needs its per-event costs"),
+    ("  energy:\n    preset: custom\n    synaptic_op_pj: 1\n", "spec.yaml:17: platform.energy.spike_pj: missing "
+                                                            "required key"),
+    ("  energy:\n    preset: custom\n    synaptic_op_pj: -1\n", "spec.yaml:19: platform.energy.synaptic_op_pj: -1 is "
+                                                             "out of range: expected a number >= 0"),
+    ("  energy:\n    preset: loihi\n    spike_pj: 3\n", "spec.yaml:19: platform.energy.spike_pj: not used by preset "
+                                                      "'loihi' (only by custom)"),
+    ("  energy:\n    preset: custom\n    spikes_pj: 3\n", "spec.yaml:19: platform.energy.spikes_pj: unknown key; "
+                                                        "did you mean 'spike_pj'?"),
+])
+def test_bad_energy_settings(write_spec, energy, text):
+    assert text in error_of(write_spec(VALID.replace("      count: 8\n", "      count: 8\n" + energy)))
+
+
+def test_energy_settings_are_read(write_spec):
+    assert load_spec(write_spec(VALID)).platform.energy.preset == "loihi"
+    truenorth = load_spec(write_spec(VALID.replace("      count: 8\n", "      count: 8\n  energy: truenorth\n")))
+    assert truenorth.platform.energy.costs.synaptic_ops == 26.0
+    custom = "  energy:\n    preset: custom\n" + "".join(
+        f"    {key}: {cost}\n" for key, cost in zip(("synaptic_op_pj", "neuron_update_pj", "spike_pj", "message_pj",
+                                                    "host_value_pj"), (1, 2.5, 3, 4, 0)))
+    spec = load_spec(write_spec(VALID.replace("      count: 8\n", "      count: 8\n" + custom)))
+    assert spec.platform.energy.preset == "custom"
+    assert spec.platform.energy.costs.as_dict() == {"synaptic_ops": 1.0, "neuron_updates": 2.5, "spikes": 3.0,
+                                                    "messages": 4.0, "host_values": 0.0}
