@@ -11,6 +11,9 @@ DIFFERENCES = [
     "* **Neurons.** SANA-FE charges every neuron an access each timestep, and an update where its potential or input "
     "is nonzero (with `<=` every potential holds the 1/2 that makes Loihi's `>` fire at `>=`, so every neuron "
     "updates).",
+    "* **Messages.** Ours: a spike sent once to each other hard core that reads it, none where only its own core "
+    "does; SANA-FE sends a message to every core it targets, its own included, and prices the mesh hops we leave "
+    "out.",
     "* **Bias and inputs.** The bias is our always-on axon; on SANA-FE it is a host source spiking every timestep, so "
     "it costs messages and synapse events like an input (a Loihi bias register would cost nothing). The host sources "
     "sit on host cores of their own on the mesh, after the hard cores (four cores to a tile, as on Loihi).",
@@ -19,8 +22,8 @@ DIFFERENCES = [
 
 def sanafe_section(f: dict) -> list[str]:
     """The lines of report.md's SANA-FE section from the `sanafe_simulation` figures `f`."""
-    energy = f["energy_j"]
-    parts = ", ".join(f"{k} {energy[k] * 1e6:,.4f}" for k in energy if k != "total")
+    energy, ours = f["energy_j"], f["our_energy_j"]
+    parts, our_parts = (", ".join(f"{k} {e[k] * 1e6:,.4f}" for k in e if k != "total") for e in (energy, ours))
     lines = ["## SANA-FE", "",
              f"The deployed hard cores on SANA-FE (its Loihi file's per-event costs, `{f['timing_model']}` timing), "
              f"on the first {f['samples']} test samples.", "",
@@ -32,6 +35,7 @@ def sanafe_section(f: dict) -> list[str]:
              f"| accuracy: SANA-FE, our chip (these samples) | {f['accuracy']:.4f}, {f['chip_accuracy']:.4f} |",
              f"| timesteps per inference (our cycles + 1) | {f['timesteps']} |",
              f"| energy per inference | {energy['total'] * 1e6:,.4f} µJ ({parts}) |",
+             f"| our energy model, same run and costs | {ours['total'] * 1e6:,.4f} µJ ({our_parts}) |",
              f"| latency per inference | {f['latency_s'] * 1e6:,.3f} µs |",
              f"| spikes, spike messages per inference | {f['spikes_per_sample']:,}, {f['messages_per_sample']:,} |"]
     if f["first_difference"]:

@@ -11,11 +11,16 @@ NJ = 1e-3
 """Picojoules to nanojoules."""
 
 
+def core_events(program, run, samples: int, delay: int) -> dict[str, np.ndarray]:
+    """Per core its events per inference (host values apart: they belong to compute ops)."""
+    return {"synaptic_ops": run.synaptic_ops / samples, "neuron_updates": neuron_updates(program, delay),
+            "spikes": run.spike_counts / samples, "messages": run.messages / samples}
+
+
 def layer_events(ir, program, run, samples: int, delay: int) -> dict[str, dict[str, float]]:
     """Per layer (the model's names, execution order) its events per inference; host values go to the compute
     op that moves them."""
-    per_core = {"synaptic_ops": run.synaptic_ops / samples, "neuron_updates": neuron_updates(program, delay),
-                "spikes": run.spike_counts / samples, "messages": run.messages / samples}
+    per_core = core_events(program, run, samples, delay)
     layers: dict[str, dict[str, float]] = {}
     for c, core in enumerate(ir.cores):
         events = layers.setdefault(layer_of(core.layer), dict.fromkeys(EVENTS, 0.0))

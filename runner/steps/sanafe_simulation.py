@@ -11,15 +11,20 @@ from mappers.hardware.hard_program import hard_program
 from runner.engine.step import PipelineStep, StepResult
 from runner.errors import UserError
 from runner.steps.chip_run import flat_inputs, spiking_options
+from runner.steps.energy import core_events
 from runner.steps.reads import SPIKING_OPTIONS
 from runner.steps.simulation import _mean, _number
 from simulator.backends.sanafe import ENERGY, Unsupported, simulate_sanafe
 from simulator.blocks import block_program
+from simulator.energy import PRESETS, energy_pj
+from simulator.hard_program import message_fanout
 from simulator.options import RateOptions
 
 COUNTS = ("samples", "neurons", "spike_counts", "spike_counts_equal", "spikes_identical", "scores_identical",
           "agreement", "accuracy", "chip_accuracy", "timesteps", "cycles", "latency_s", "spikes_per_sample",
           "chip_spikes_per_sample", "messages_per_sample")
+PJ = 1e-12
+"""Picojoules to joules."""
 
 
 class SanafeSimulationStep(PipelineStep):
@@ -28,8 +33,7 @@ class SanafeSimulationStep(PipelineStep):
     modes = ("rate",)
     reads = ("spiking.mode", "spiking.steps", "platform.threshold", "data") + SPIKING_OPTIONS
     figure_checks = {**{name: _number for name in COUNTS},
-                     "energy_j": lambda v: isinstance(v, dict) and set(v) == set(ENERGY)
-                     and all(map(_number, v.values())),
+                     "energy_j": lambda v: is_components(v), "our_energy_j": lambda v: is_components(v),
                      "first_difference": lambda v: v is None or isinstance(v, str),
                      "timing_model": lambda v: isinstance(v, str)}
 
@@ -49,7 +53,8 @@ class SanafeSimulationStep(PipelineStep):
         x, y = flat_inputs(data.test_x[:n]), data.test_y[:n].numpy()
         hard = hard_program(ctx.get("hard_mapping"), spiking.mode, spiking.steps, ctx.spec.platform.threshold)
         options = spiking_options(ctx.spec)
-        ours = simulator.simulate(block_program(hard), x, record=n, **options)
+        program = block_program(hard)
+        ours = simulator.simulate(program, x, record=n, fanout=message_fanout(hard), **options)
         bar = ctx.progress(n, "sanafe_simulation")
         try:
             theirs = simulate_sanafe(hard, x, RateOptions(**options), timing_model=ctx.params["timing_model"],
@@ -59,11 +64,27 @@ class SanafeSimulationStep(PipelineStep):
         finally:
             bar.close()
         figures = compared(ours, theirs, y, hard)
+        figures["our_energy_j"] = our_energy(program, ours, n, options["delay"])
         figures["timing_model"] = ctx.params["timing_model"]
         ctx.log(", ".join(f"{k} {v}" for k, v in figures.items() if not isinstance(v, dict)))
         if figures["first_difference"]:
             ctx.log(f"SANA-FE departs from our kernels: {figures['first_difference']}")
         return StepResult(figures=figures)
+
+
+def is_components(value) -> bool:
+    """Joules per SANA-FE energy component."""
+    return isinstance(value, dict) and set(value) == set(ENERGY) and all(map(_number, value.values()))
+
+
+def our_energy(program, run, samples: int, delay: int) -> dict[str, float]:
+    """Our energy model on the same run, priced with the same Loihi costs, in SANA-FE's components (joules):
+    synaptic operations as synapse, neuron updates and spikes as soma, messages as network."""
+    priced = energy_pj(PRESETS["loihi"], {k: float(v.sum()) for k, v in core_events(program, run, samples,
+                                                                                        delay).items()})
+    parts = {"synapse": priced["synaptic_ops"], "dendrite": 0.0, "soma": priced["neuron_updates"] + priced["spikes"],
+             "network": priced["messages"]}
+    return {"total": sum(parts.values()) * PJ, **{k: v * PJ for k, v in parts.items()}}
 
 
 def compared(ours, theirs, labels: np.ndarray, hard) -> dict:

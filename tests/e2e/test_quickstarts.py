@@ -122,6 +122,9 @@ def test_quickstart_mlp_sanafe_fires_every_neuron_as_our_chip_does(tmp_path):
     energy = sanafe["energy_j"]
     assert energy["total"] == pytest.approx(sum(v for k, v in energy.items() if k != "total"))
     assert energy["synapse"] > 0
+    ours = sanafe["our_energy_j"]  # our model on the same run, with the same Loihi costs: the README's cross-check
+    assert ours["total"] == pytest.approx(sum(v for k, v in ours.items() if k != "total"))
+    assert ours["total"] == pytest.approx(energy["total"], rel=0.05)
     assert sanafe["latency_s"] > 0
     text = write_report(RunDirectory(tmp_path / "run")).read_text()
     assert "## SANA-FE" in text and "19,200 of 19,200" in text
