@@ -60,7 +60,8 @@ def utilization(mapping) -> tuple[np.ndarray, np.ndarray]:
 def utilization_heatmap(axons: np.ndarray, neurons: np.ndarray, path: Path) -> None:
     plt = pyplot()
     width = int(np.ceil(np.sqrt(len(axons))))
-    grid = lambda values: np.pad(values, (0, width * width - len(values)), constant_values=np.nan).reshape(width, width)
+    grid = lambda values: np.pad(values, (0, width * width - len(values)),
+                                 constant_values=np.nan).reshape(width, width)
     figure, panes = plt.subplots(1, 2, figsize=(8, 3.8), dpi=110)
     for pane, values, title in ((panes[0], axons, "axons used"), (panes[1], neurons, "neurons used")):
         image = pane.imshow(grid(values), vmin=0, vmax=1, cmap="viridis")

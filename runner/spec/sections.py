@@ -38,7 +38,8 @@ BUILDER_CONFIGS = {
                   "channel_width": (Int(min=1), 32), "mixers": (Int(min=1), 2), "batch_norm": (Bool(), True)}),
 }
 
-TUNER = {"tuner_epochs": (Int(min=0), 1), "max_cycles": (Int(min=1), 8), "lr": (Float(min=0, min_exclusive=True), None)}
+TUNER = {"tuner_epochs": (Int(min=0), 1), "max_cycles": (Int(min=1), 8),
+         "lr": (Float(min=0, min_exclusive=True), None)}
 
 STEP_PARAMS = {
     "model_configuration": {},

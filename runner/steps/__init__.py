@@ -21,7 +21,8 @@ from runner.steps.weight_preloading import WeightPreloadingStep
 from runner.steps.weight_quantization import WeightQuantizationStep
 
 STEPS = {step.type: step for step in (
-    ModelConfigurationStep, ArchitectureSearchStep, ModelBuildingStep, TorchMappingStep, PretrainingStep, WeightPreloadingStep, ActivationAnalysisStep, ClampAdaptationStep,
+    ModelConfigurationStep, ArchitectureSearchStep, ModelBuildingStep, TorchMappingStep, PretrainingStep,
+    WeightPreloadingStep, ActivationAnalysisStep, ClampAdaptationStep,
     ActivationShiftStep, ActivationQuantizationStep, WeightQuantizationStep, QuantizationVerificationStep,
     NormalizationFusionStep, SoftCoreMappingStep, CoreQuantizationVerificationStep, CoreFlowTuningStep,
     HardCoreMappingStep, SimulationStep, SanafeSimulationStep,

@@ -116,8 +116,8 @@ def program_arrays(p, weight_dtype=None):
     """The program arrays in the order the kernels take them (the weights as `weight_dtype` if given)."""
     weights, weights_t = (p.weights, p.weights_t) if weight_dtype is None else \
         (p.weights.astype(weight_dtype), p.weights_t.astype(weight_dtype))
-    return (p.core_kind, p.value_start, p.axon_count, p.neuron_count, p.weight_offset, weights, weights_t, p.neuron_offset,
-            p.thresholds, p.source_offset, p.sources, p.op_kind, p.op_position, p.op_value_start,
+    return (p.core_kind, p.value_start, p.axon_count, p.neuron_count, p.weight_offset, weights, weights_t,
+            p.neuron_offset, p.thresholds, p.source_offset, p.sources, p.op_kind, p.op_position, p.op_value_start,
             p.op_width, p.op_source_offset, p.op_sources, p.op_factors, p.op_eps, p.output_values,
             p.output_neurons, p.output_thresholds)
 

@@ -3,7 +3,8 @@ from its inputs in one pass.
 
 Continuous (`quantized` False): value = clamp(v / theta, 0, 1), in float64.
 Quantized with S steps: a neuron fires once, at step k = clamp(ceil(S (1 - v/theta)), 0, S-1) if
-v > 0 (floor(v / theta) taken in float64: exact for integers below 2^53); values are kept as levels S - k (0 when it never fires), the always-on axon is level S, and
+v > 0 (floor(v / theta) taken in float64: exact for integers below 2^53); values are kept as levels
+S - k (0 when it never fires), the always-on axon is level S, and
 with integer weights everything is int64, so kernel and reference agree spike for spike.
 """
 

@@ -30,7 +30,8 @@ def test_wrong_type(write_spec):
 
 
 @pytest.mark.parametrize("old,new,line,text", [
-    ("      neurons: 32", "      neurons: 0", 15, "platform.cores[0].neurons: 0 is out of range: expected an integer >= 1"),
+    ("      neurons: 32", "      neurons: 0", 15,
+     "platform.cores[0].neurons: 0 is out of range: expected an integer >= 1"),
     ("      count: 8\n", "      count: 8\n  weight_bits: 17\n", 17, "platform.weight_bits: 17 is out of range"),
     ("  steps: 8", "  steps: -2", 19, "spiking.steps: -2 is out of range"),
     ("      epochs: 3", "      epochs: 0", 26, "steps[2].pretraining.epochs: 0 is out of range"),
@@ -114,7 +115,8 @@ def test_time_options_are_read(write_spec):
 
 
 def test_activation_levels_belong_to_spiking_steps_in_ttfs(write_spec):
-    text = VALID.replace("  - activation_analysis", "  - activation_analysis\n  - activation_quantization:\n      levels: 4")
+    text = VALID.replace("  - activation_analysis",
+                         "  - activation_analysis\n  - activation_quantization:\n      levels: 4")
     message = error_of(write_spec(text))
     assert "spec.yaml:28: activation_quantization.levels: not used in mode 'ttfs'" in message
 
