@@ -20,7 +20,8 @@ def python_pack(axons, neurons, groups, type_axons, type_neurons, type_counts):
         for h in range(len(core_type)):
             t = core_type[h]
             if core_group[h] == groups[i] and used_a[h] + a <= type_axons[t] and used_n[h] + n <= type_neurons[t]:
-                score = (type_axons[t] - used_a[h] - a) / type_axons[t] + (type_neurons[t] - used_n[h] - n) / type_neurons[t]
+                score = ((type_axons[t] - used_a[h] - a) / type_axons[t]
+                         + (type_neurons[t] - used_n[h] - n) / type_neurons[t])
                 if score < best_score:
                     best, best_score = h, score
         if best < 0:

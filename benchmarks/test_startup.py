@@ -21,7 +21,8 @@ pack([4, 4], [4, 4], [0, 0], [8], [8], [1])
 
 def start(cache: str) -> None:
     """A fresh interpreter: import, first simulation in every mode, first packing."""
-    subprocess.run([sys.executable, "-c", FIRST_CALLS], cwd=ROOT, check=True, env={**os.environ, "NUMBA_CACHE_DIR": cache})
+    subprocess.run([sys.executable, "-c", FIRST_CALLS], cwd=ROOT, check=True,
+                   env={**os.environ, "NUMBA_CACHE_DIR": cache})
 
 
 @pytest.mark.parametrize("cache", ["cold", "warm"])

@@ -12,7 +12,8 @@ EXIT_INTERRUPTED = 130
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="runner", description="Deploy a network onto a spiking crossbar chip.")
     parser.add_argument("spec", help="the YAML spec to run")
-    parser.add_argument("--from", dest="from_step", metavar="STEP", help="re-run from this step on, reusing the earlier checkpoints")
+    parser.add_argument("--from", dest="from_step", metavar="STEP",
+                        help="re-run from this step on, reusing the earlier checkpoints")
     parser.add_argument("--until", metavar="STEP", help="stop after this step")
     parser.add_argument("--list", action="store_true", help="show every step's status, metric and seconds")
     parser.add_argument("--check", action="store_true", help="validate the spec and step contracts, run nothing")

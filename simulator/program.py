@@ -135,13 +135,15 @@ def build_program(mode: str, steps: int, n_inputs: int, n_values: int, cores: li
         neuron_offset=counts(neuron_count)[:-1],
         thresholds=thresholds,
         source_offset=counts(axon_count),
-        sources=np.concatenate([np.asarray(c["sources"], np.int64) for c in cores]) if cores else np.zeros(0, np.int64),
+        sources=(np.concatenate([np.asarray(c["sources"], np.int64) for c in cores]) if cores
+                 else np.zeros(0, np.int64)),
         op_kind=np.array([SUM if "factors" in o else MAX for o in ops], np.int8),
         op_position=np.array([o["position"] for o in ops], np.int64),
         op_value_start=np.array([o["value_start"] for o in ops], np.int64),
         op_width=op_width,
         op_source_offset=counts(op_outputs * op_width),
-        op_sources=np.concatenate([np.ravel(o["sources"]) for o in ops]).astype(np.int64) if ops else np.zeros(0, np.int64),
+        op_sources=(np.concatenate([np.ravel(o["sources"]) for o in ops]).astype(np.int64) if ops
+                    else np.zeros(0, np.int64)),
         op_factors=np.concatenate([np.ravel(o.get("factors", np.zeros(np.shape(o["sources"]))))
                                    for o in ops]).astype(np.float64) if ops else np.zeros(0),
         op_eps=np.array([o.get("eps", 0.0) for o in ops], np.float64),

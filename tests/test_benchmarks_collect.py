@@ -10,7 +10,8 @@ from mappers.hardware.packing import pack
 
 
 def test_benchmark_modules_import():
-    for name in ("benchmarks.conftest", "benchmarks.test_simulation", "benchmarks.test_mapping", "benchmarks.test_startup"):
+    for name in ("benchmarks.conftest", "benchmarks.test_simulation", "benchmarks.test_mapping",
+                 "benchmarks.test_startup"):
         importlib.import_module(name)
 
 

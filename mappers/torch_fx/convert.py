@@ -111,7 +111,8 @@ class Converter:
             if not self._flattens(node):
                 return self.fail(node, "only flattening every axis but the batch is supported")
             self._structural(node, lambda s: FlattenMapper((s,)), node.args[0])
-        elif (op == "call_function" and target in (operator.add, torch.add)) or (op == "call_method" and target == "add"):
+        elif (op == "call_function" and target in (operator.add, torch.add)) or \
+                (op == "call_method" and target == "add"):
             sources = [self.source(node, arg) for arg in node.args[:2]]
             if None in sources or len(node.args) != 2 or node.kwargs:
                 return self.fail(node, "only the sum of two mapped tensors is supported")
@@ -160,7 +161,8 @@ class Converter:
 
     def _max_pool(self, node: fx.Node, module) -> None:
         kernel, stride, padding = ((module.kernel_size, module.stride, module.padding) if module is not None else
-                                   (node.args[1], node.kwargs.get("stride", node.args[2] if len(node.args) > 2 else None),
+                                   (node.args[1],
+                                    node.kwargs.get("stride", node.args[2] if len(node.args) > 2 else None),
                                     node.kwargs.get("padding", 0)))
         if not all(isinstance(v, int) for v in (kernel, stride or kernel, padding)):
             return self.fail(node, "only square max-pools with integer kernel, stride and padding are supported")

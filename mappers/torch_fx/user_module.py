@@ -46,7 +46,8 @@ def compiled_class(path: Path, name: str):
     if name not in classes:
         function = any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
                        for node in tree.body)
-        raise UnusableModule(f"{path} defines no top-level class {name}{f' ({name} is a function)' if function else ''}"
+        raise UnusableModule(f"{path} defines no top-level class {name}"
+                             f"{f' ({name} is a function)' if function else ''}"
                              f"; the classes it defines: {', '.join(classes) or 'none'}; fix `class:` or `file:`")
     return code, classes[name]
 

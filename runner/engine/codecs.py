@@ -122,7 +122,8 @@ def ir_from_arrays(header: dict, arrays: dict[str, np.ndarray]) -> IRGraph:
         while pending is not None and pending["position"] == before_core:
             rows, k = pending["shape"]
             factors = arrays["op_factors"][o:o + rows * k].reshape(rows, k) if pending["kind"] == "sum" else None
-            ir.add_op(ComputeOp(pending["kind"], pending["layer"], arrays["op_sources"][o:o + rows * k].reshape(rows, k),
+            ir.add_op(ComputeOp(pending["kind"], pending["layer"],
+                                arrays["op_sources"][o:o + rows * k].reshape(rows, k),
                                 factors=factors, eps=pending["eps"]))
             o += rows * k
             pending = next(ops, None)

@@ -219,7 +219,8 @@ class Pipeline:
             self._fail(report, name, seconds)
             raise StepFailed(f"step '{name}' dropped the metric to {result.metric:.4f}, below "
                              f"training.tolerance {tolerance} x the previous {previous_metric:.4f}")
-        record = {"step": name, "type": entry.type, "fingerprint": self.fingerprints[name], "inputs": self.inputs[name],
+        record = {"step": name, "type": entry.type, "fingerprint": self.fingerprints[name],
+                  "inputs": self.inputs[name],
                   "metric": result.metric, "seconds": round(seconds, 3), "figures": result.figures}
         try:
             self._manifests[name] = self.store.save(name, record, ctx.outputs)

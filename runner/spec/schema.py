@@ -116,7 +116,8 @@ class Enum(Field):
 
     def convert(self, text, node, path, errors):
         if text not in self.choices:
-            errors.append((node.line, path, f"'{text}' is not one of {', '.join(self.choices)}{suggest(text, self.choices)}"))
+            errors.append((node.line, path,
+                           f"'{text}' is not one of {', '.join(self.choices)}{suggest(text, self.choices)}"))
             return None
         return text
 
@@ -196,7 +197,8 @@ class Choice(Field):
             return None  # the variant gives the other keys their meaning: one message, about the tag
         fields = dict(self.common)
         fields.update(self.variants[chosen])
-        foreign = {key: f"not used by {self.tag} '{chosen}' (only by {', '.join(t for t, v in self.variants.items() if key in v)})"
+        foreign = {key: f"not used by {self.tag} '{chosen}' "
+                        f"(only by {', '.join(t for t, v in self.variants.items() if key in v)})"
                    for extra in self.variants.values() for key in extra if key not in fields}
         out = Map({**fields, self.tag: (tag_field, chosen)}, foreign).check(node, path, errors)
         out[self.tag] = chosen

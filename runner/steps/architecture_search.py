@@ -61,7 +61,8 @@ class ArchitectureSearchStep(PipelineStep):
         write_atomic(ctx.run_dir / "pareto.json", json.dumps(summary, indent=1).encode())
         plot_front(candidates, chosen, ctx.run_dir / "pareto.png")
         ctx.log(f"chose trial {chosen.number}: {chosen.config} (accuracy {chosen.accuracy:.4f}, "
-                f"{chosen.hard_cores} hard cores, {chosen.parameters:,} parameters); front: {ctx.run_dir / 'pareto.png'}")
+                f"{chosen.hard_cores} hard cores, {chosen.parameters:,} parameters); "
+                f"front: {ctx.run_dir / 'pareto.png'}")
         ctx.put("recipe", {"builder": spec.model.builder, "config": chosen.config,
                            "input_shape": list(data.input_shape), "n_classes": data.n_classes})
         ctx.put("search", summary)

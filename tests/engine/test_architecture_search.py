@@ -12,9 +12,11 @@ from runner.api import open_pipeline
 from runner.errors import UserError
 from tests.engine.conftest import SMALL
 
-SEARCH = SMALL.replace("  - model_configuration\n", "  - architecture_search:\n      trials: 6\n      proxy_epochs: 1\n"
+SEARCH = SMALL.replace("  - model_configuration\n", "  - architecture_search:\n      trials: 6\n"
+                                                     "      proxy_epochs: 1\n"
                                                      "      core_budget: BUDGET\n").replace(
-    "  config:\n    hidden:\n      - 24\n", "").replace("    - axons: 64\n      neurons: 16", "    - axons: 257\n      neurons: 64")
+    "  config:\n    hidden:\n      - 24\n", "").replace("    - axons: 64\n      neurons: 16",
+                                                        "    - axons: 257\n      neurons: 64")
 
 
 def search_report(small_spec, tmp_path, budget, name="run"):

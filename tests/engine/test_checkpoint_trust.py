@@ -222,7 +222,8 @@ def test_a_manifest_that_is_a_link_or_names_another_step_is_corrupt(run_copy, tm
     manifest.unlink()
     record = json.loads(outside.read_text())
     manifest.write_text(json.dumps({**record, "step": "../simulation"}))
-    assert store.inspect("pretraining", None).detail == "manifest.json: it names step '../simulation', not 'pretraining'"
+    assert store.inspect("pretraining", None).detail == \
+        "manifest.json: it names step '../simulation', not 'pretraining'"
 
 
 def test_an_export_into_the_run_directory_is_refused(run_copy, capsys):

@@ -101,12 +101,14 @@ def test_broken_contract_names_the_step_and_the_key(small_spec, tmp_path):
 
 def test_step_not_applicable_to_the_mode_is_rejected(small_spec, tmp_path):
     spec = small_spec(SMALL.replace("  - normalization_fusion", "  - normalization_fusion\n  - activation_shift"))
-    with pytest.raises(UserError, match="step 'activation_shift' applies to spiking modes rate, ttfs_quantized, not 'ttfs'"):
+    with pytest.raises(UserError,
+                       match="step 'activation_shift' applies to spiking modes rate, ttfs_quantized, not 'ttfs'"):
         open_pipeline(str(spec), workdir=str(tmp_path / "run"))
 
 
 def test_metric_below_tolerance_fails_the_run_and_keeps_earlier_checkpoints(small_spec, tmp_path):
-    spec = small_spec(SMALL.replace("  tolerance: 0.5", "  tolerance: 1.0").replace("  classes: 3", "  classes: 3\n  noise: 0.5"))
+    spec = small_spec(SMALL.replace("  tolerance: 0.5", "  tolerance: 1.0")
+                      .replace("  classes: 3", "  classes: 3\n  noise: 0.5"))
     with pytest.raises(StepFailed) as info:
         run(spec, tmp_path / "run")
     message = info.value.message

@@ -73,7 +73,8 @@ def test_verification_names_an_unquantized_weight_and_bias():
     model = quantized_mlp(1)
     name, p = list(model.perceptrons())[1]
     with torch.no_grad():
-        p.layer.weight[3, 2] += 0.123 * float(p.activation_scale) / float(p.per_input_scales[2]) / float(p.parameter_scale)
+        p.layer.weight[3, 2] += (0.123 * float(p.activation_scale) / float(p.per_input_scales[2])
+                                 / float(p.parameter_scale))
     with pytest.raises(UserError, match=rf"{name} weight #\d+ x theta \d+ = -?\d+\.\d+ \(not an integer"):
         verify_perceptrons(model, 8)
     model = quantized_mlp(1)

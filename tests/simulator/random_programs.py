@@ -17,7 +17,8 @@ def random_program(seed: int, mode: str, steps: int, integer: bool, *, n_inputs:
         nonlocal next_value
         if integer:
             weights = rng.integers(-scale, scale + 1, (len(sources), neurons))
-            thresholds = rng.integers(max(1, scale // 2), 3 * scale, neurons) if kind != PARTIAL else np.ones(neurons, np.int64)
+            thresholds = (rng.integers(max(1, scale // 2), 3 * scale, neurons) if kind != PARTIAL
+                          else np.ones(neurons, np.int64))
         else:
             weights = rng.normal(0, 1, (len(sources), neurons))
             thresholds = rng.uniform(0.5, 2.0, neurons) if kind != PARTIAL else np.ones(neurons)

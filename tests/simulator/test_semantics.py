@@ -14,7 +14,8 @@ def one_layer(mode, steps, weights, thresholds, n_inputs):
     weights = np.asarray(weights)
     neurons = weights.shape[1]
     hidden = {"weights": weights, "thresholds": np.asarray(thresholds), "kind": SPIKING, "value_start": 2 + n_inputs,
-              "sources": np.arange(2, 2 + n_inputs + 1) if weights.shape[0] == n_inputs + 1 else np.arange(2, 2 + n_inputs)}
+              "sources": (np.arange(2, 2 + n_inputs + 1) if weights.shape[0] == n_inputs + 1
+                          else np.arange(2, 2 + n_inputs))}
     identity = np.eye(neurons, dtype=weights.dtype)
     readout = {"weights": identity, "thresholds": np.ones(neurons, weights.dtype), "kind": OUTPUT,
                "value_start": 2 + n_inputs + neurons, "sources": np.arange(2 + n_inputs, 2 + n_inputs + neurons)}
