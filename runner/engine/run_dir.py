@@ -38,14 +38,14 @@ def _marker(run_dir: Path) -> dict | None:
 
 def recorded_spec(run_dir: Path):
     """The spec name a run directory belongs to; UNKNOWN for an unnamed one of ours; None if it is not ours."""
+    entries = [entry.name for entry in run_dir.iterdir()]  # listed first: a marker a starting run adds is then read
     marker = _marker(run_dir)
     if marker is not None:
         return marker.get("spec", UNKNOWN)
     report = _read_json(run_dir / "report.json")
     if isinstance(report, dict) and isinstance(report.get("steps"), list) and "spec" in report:
         return report["spec"]
-    if any((run_dir / "steps").glob("*/manifest.json")) or all(LEFT_BY_START.fullmatch(e.name)
-                                                               for e in run_dir.iterdir()):
+    if any((run_dir / "steps").glob("*/manifest.json")) or all(map(LEFT_BY_START.fullmatch, entries)):
         return UNKNOWN
     return None
 

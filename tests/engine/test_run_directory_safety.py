@@ -113,3 +113,22 @@ def test_a_bad_input_inside_a_step_is_exit_2(small_spec, tmp_path, capsys):
                                     f"  provider: mnist\n  root: {tmp_path / 'none'}"))
     assert cli(spec, "--workdir", tmp_path / "run", "--quiet") == 2
     assert "mnist: the IDX files" in capsys.readouterr().err
+
+
+def test_a_marker_that_lands_while_a_second_runner_looks_is_taken_for_ours(tmp_path, monkeypatch):
+    from runner.engine import run_dir
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / ".lock").write_text("")  # the first runner has started: its lock, its marker about to land
+    read = run_dir._marker
+
+    def read_then_land(path):
+        found = read(path)
+        if not (path / run_dir.MARKER).exists():
+            (path / run_dir.MARKER).write_text(json.dumps({"format": run_dir.FORMAT, "spec": "small"}))
+        return found
+
+    monkeypatch.setattr(run_dir, "_marker", read_then_land)
+    run_dir.claim(run, "small", "--workdir")
+    assert json.loads((run / run_dir.MARKER).read_text())["spec"] == "small"
