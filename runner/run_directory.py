@@ -10,11 +10,13 @@ from pathlib import Path
 import numpy as np
 
 import simulator
-from mappers.hardware.hard_program import deployed_chip
+from mappers.hardware.hard_program import hard_program
 from runner.engine.manifest import read_json
 from runner.engine.store import CheckpointStore, CorruptCheckpoint
 from runner.errors import UserError
 from runner.models import build_for_spec, build_without_spec
+from simulator.blocks import block_program
+from simulator.hard_program import HardProgram, message_fanout
 
 STEP_NAME = re.compile(r"[A-Za-z0-9_]+")
 
@@ -103,8 +105,8 @@ class RunDirectory:
         return UserError(f"{self.path}: the checkpoint of step '{step}' {why}; rerun `runner {spec}` "
                          f"(with --workdir {self.path} if that is not the spec's own) to rebuild it")
 
-    def chip(self, mode: str | None = None, steps: int | None = None):
-        """What the kernels run of the deployed hard cores, in the run's spiking mode unless told otherwise."""
+    def hard_chip(self, mode: str | None = None, steps: int | None = None) -> HardProgram:
+        """The deployed hard cores, in the run's spiking mode unless told otherwise."""
         simulation = self.report.get("simulation") or {}
         if self.spec is not None:
             simulation = {"mode": self.spec.spiking.mode, "steps": self.spec.spiking.steps}
@@ -113,13 +115,20 @@ class RunDirectory:
             raise UserError(f"{self.path}: the run has not simulated yet; name the mode and steps")
         threshold = self.spec.platform.threshold if self.spec is not None else "per_neuron"
         try:
-            return deployed_chip(self.latest("hard_mapping"), mode, steps, threshold)
+            return hard_program(self.latest("hard_mapping"), mode, steps, threshold)
         except ValueError as error:
             raise UserError(f"{self.path}: the hard-core mapping cannot be deployed: {error}") from error
 
+    def chip(self, mode: str | None = None, steps: int | None = None):
+        """What the kernels run of the deployed hard cores, in the run's spiking mode unless told otherwise."""
+        return block_program(self.hard_chip(mode, steps))
+
     def simulate(self, x: np.ndarray, **options) -> simulator.SimulationOutput:
-        """Run inputs (samples x features in [0, 1]) on the deployed chip with the Numba kernels."""
+        """Run inputs (samples x features in [0, 1]) on the deployed chip with the Numba kernels, counting the
+        messages that leave each hard core."""
+        hard = self.hard_chip()
         try:
-            return simulator.simulate(self.chip(), np.asarray(x, np.float64).reshape(len(x), -1), **options)
+            return simulator.simulate(block_program(hard), np.asarray(x, np.float64).reshape(len(x), -1),
+                                      **{"fanout": message_fanout(hard), **options})
         except ValueError as error:
             raise UserError(f"simulating {self.path}: {error}") from error

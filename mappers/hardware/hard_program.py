@@ -10,10 +10,8 @@ import numpy as np
 
 from mappers.hardware.lowering import chip_program
 from mappers.hardware.mapping import HardCoreMapping
-from simulator.blocks import block_program
 from simulator.hard_program import NEVER, UNUSED, HardProgram
 from simulator.kernels.common import stage_bounds
-from simulator.program import ChipProgram
 
 
 def hard_program(mapping: HardCoreMapping, mode: str, steps: int, threshold: str = "per_neuron") -> HardProgram:
@@ -64,11 +62,6 @@ def hard_program(mapping: HardCoreMapping, mode: str, steps: int, threshold: str
         op_value_start=soft.op_value_start, op_width=soft.op_width, op_source_offset=soft.op_source_offset,
         op_sources=soft.op_sources, op_factors=soft.op_factors, op_eps=soft.op_eps,
         output_values=soft.output_values)
-
-
-def deployed_chip(mapping: HardCoreMapping, mode: str, steps: int, threshold: str = "per_neuron") -> ChipProgram:
-    """What the kernels run of the deployed artifact: the blocks of `mapping`'s hard-core program."""
-    return block_program(hard_program(mapping, mode, steps, threshold))
 
 
 def check_one_threshold(thresholds: np.ndarray, kind: np.ndarray, neuron_offset: np.ndarray) -> None:

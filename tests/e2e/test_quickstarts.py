@@ -71,6 +71,7 @@ def test_cycle_by_cycle_quickstart_reports_time_and_the_raster(tmp_path):
     x = data_for(spec).test_x[:4].reshape(4, -1).numpy()
     chip = RunDirectory(tmp_path / "run").simulate(x, evaluation="cycles", record=4)
     assert [sum(raster["layers"][name]) for name in ("fc1", "fc2")] == chip.spike_counts[:2].tolist()
+    assert chip.messages.sum() > 0  # the run directory simulates the placed chip: spikes leave their hard cores
     assert sum(raster["layers"]["input"]) == int((np.floor(x * 16 + 0.5) > 0).sum())
     assert "![spikes per layer and cycle](raster.png)" in write_report(RunDirectory(tmp_path / "run")).read_text()
     assert (tmp_path / "run" / "raster.png").stat().st_size > 0
