@@ -59,7 +59,7 @@ class Converter:
             self.fail(pending["at"], "a Linear/Conv2d must be followed by a ReLU (chip neurons are ReLUs) unless "
                                      "it is the network's output")
             return
-        perceptron = Perceptron(copy.deepcopy(pending["layer"]), batch_norm=False, is_output=not relu)
+        perceptron = Perceptron(_with_bias(pending["layer"]), batch_norm=False, is_output=not relu)
         if pending["norm"] is not None:
             perceptron.norm = copy.deepcopy(pending["norm"][1])
             self.source_names[f"nodes.{len(self.nodes)}.perceptron.norm"] = pending["norm"][0]
@@ -198,6 +198,16 @@ class ShapeRecorder(fx.Interpreter):
         if isinstance(result, torch.Tensor):
             node.meta["shape"] = result.shape
         return result
+
+
+def _with_bias(layer: nn.Linear | nn.Conv2d) -> nn.Linear | nn.Conv2d:
+    """A copy of `layer`; a layer built with `bias=False` gets a zero bias buffer (not trained, not in the user's
+    state_dict) for BatchNorm folding and quantization to write into."""
+    layer = copy.deepcopy(layer)
+    if layer.bias is None:
+        del layer.bias
+        layer.register_buffer("bias", torch.zeros(layer.weight.shape[0], dtype=layer.weight.dtype))
+    return layer
 
 
 def _target_name(node: fx.Node) -> str:

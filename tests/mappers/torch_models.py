@@ -110,3 +110,17 @@ class SharedPoolNet(nn.Module):
         h = self.pool(self.features(x))
         h = nn.functional.max_pool2d(self.pool(h), 2)
         return self.fc(h.flatten(1))
+
+
+class NoBiasNet(nn.Module):
+    """Convolutions before BatchNorm without bias, and a bias-free readout (8x8 digits)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 6, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(6)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(6 * 4 * 4, 10, bias=False)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(torch.relu(self.bn(self.conv(x)))), 1))
