@@ -7,6 +7,7 @@ module path (`features.3`, `fc1`; a Perceptron by its Linear/Conv2d) or, for a f
 """
 
 import copy
+import math
 import operator
 
 import einops
@@ -21,6 +22,10 @@ from mappers.nn.perceptron import Perceptron
 from mappers.torch_fx.trace import Unrepresentable, described, source_line, trace
 
 RELUS = (torch.relu, nn.functional.relu)
+MAX_POOL = ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+AVG_POOL = ("input", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
+POOL_DEFAULTS = {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False, "return_indices": False,
+                 "count_include_pad": True, "divisor_override": None}
 IDENTITIES = (nn.Dropout, nn.Identity)
 
 
@@ -35,11 +40,20 @@ class Converter:
         self.index: dict[fx.Node, int] = {}
         self.pending: dict[fx.Node, dict] = {}
         self.problems: list[str] = []
+        self.failed: set[fx.Node] = set()
         self.source_names: dict[str, str] = {}
 
     def fail(self, node: fx.Node, what: str) -> None:
+        """Report `node` once; what it reads is used, and what reads it is skipped (one message per root cause)."""
         self.problems.append(f"{source_line(node, self.source_file)}: node '{node.name}' ({node.op} "
                              f"{_target_name(node)}): {what}")
+        self.skip(node)
+
+    def skip(self, node: fx.Node) -> None:
+        """Leave `node` out: it or what it reads was already reported."""
+        self.failed.add(node)
+        for arg in node.all_input_nodes:
+            self.pending.pop(self._pending_for(arg), None)
 
     def add(self, node: fx.Node, mapper) -> None:
         self.names.append(unique_name(node.target if node.op == "call_module" else node.name, self.taken))
@@ -70,7 +84,9 @@ class Converter:
     def visit(self, node: fx.Node) -> None:
         op, target = node.op, node.target
         module = self.modules.get(target) if op == "call_module" else None
-        if op == "placeholder":
+        if any(arg in self.failed for arg in node.all_input_nodes):
+            self.skip(node)
+        elif op == "placeholder":
             self.index[node] = 0
         elif isinstance(module, (nn.Linear, nn.Conv2d)):
             if isinstance(module, nn.Conv2d) and (module.groups != 1 or module.dilation != (1, 1)
@@ -106,10 +122,12 @@ class Converter:
                 return self.fail(node, "only global average pooling (output size 1) maps exactly to cores")
             channels = node.args[0].meta["shape"][1]
             self._structural(node, lambda s: GlobalAvgPoolMapper(s, channels), node.args[0])
-        elif isinstance(module, nn.Flatten) or (op == "call_function" and target is torch.flatten) or \
-                (op == "call_method" and target in ("flatten", "view", "reshape")):
-            if not self._flattens(node):
-                return self.fail(node, "only flattening every axis but the batch is supported")
+        elif isinstance(module, nn.Flatten) or (op == "call_function" and target in (torch.flatten, torch.reshape)) \
+                or (op == "call_method" and target in ("flatten", "view", "reshape")):
+            if not self._flattens(node, module):
+                per_sample = math.prod(node.args[0].meta["shape"][1:])
+                return self.fail(node, "only flattening every axis but the batch maps to cores: torch.flatten(x, 1), "
+                                       f"x.view(x.size(0), -1) or x.view(-1, {per_sample})")
             self._structural(node, lambda s: FlattenMapper((s,)), node.args[0])
         elif (op == "call_function" and target in (operator.add, torch.add)) or \
                 (op == "call_method" and target == "add"):
@@ -118,12 +136,7 @@ class Converter:
                 return self.fail(node, "only the sum of two mapped tensors is supported")
             self.add(node, AddMapper(tuple(sources)))
         elif isinstance(module, nn.AvgPool2d) or (op == "call_function" and target is nn.functional.avg_pool2d):
-            kernel, stride, padding = ((module.kernel_size, module.stride, module.padding) if module is not None else
-                                       (node.args[1], node.kwargs.get("stride"), node.kwargs.get("padding", 0)))
-            if padding != 0 or not isinstance(kernel, int) or not isinstance(stride or kernel, int):
-                return self.fail(node, "only square average pools without padding are supported")
-            channels = node.args[0].meta["shape"][1]
-            self._structural(node, lambda s: AvgPoolMapper(s, kernel, stride, channels), node.args[0])
+            self._average_pool(node, module)
         elif op == "call_function" and target is torch.cat:
             tensors, dim = node.args[0], node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
             sources = [self.source(node, t) for t in tensors]
@@ -134,7 +147,7 @@ class Converter:
             source = self.source(node, node.args[0])
             if source is not None:
                 self.add(node, RearrangeMapper(source, node.args[1], **node.kwargs))
-        elif op == "call_method" and target == "size":
+        elif _is_size(node):
             pass
         elif op == "output":
             self._output(node)
@@ -160,21 +173,31 @@ class Converter:
             self.add(node, make(source))
 
     def _max_pool(self, node: fx.Node, module) -> None:
-        kernel, stride, padding = ((module.kernel_size, module.stride, module.padding) if module is not None else
-                                   (node.args[1],
-                                    node.kwargs.get("stride", node.args[2] if len(node.args) > 2 else None),
-                                    node.kwargs.get("padding", 0)))
-        if not all(isinstance(v, int) for v in (kernel, stride or kernel, padding)):
+        kernel, stride, padding = (_square(v) for v in _pool_arguments(node, module, MAX_POOL)[:3])
+        if None in (kernel, stride, padding):
             return self.fail(node, "only square max-pools with integer kernel, stride and padding are supported")
         self._structural(node, lambda s: MaxPoolMapper(s, kernel, stride, padding), node.args[0])
 
-    def _flattens(self, node: fx.Node) -> bool:
-        if node.op == "call_module":
-            return node.target and self.modules[node.target].start_dim == 1
-        if node.op == "call_function" or node.target == "flatten":
-            return (node.args[1] if len(node.args) > 1 else node.kwargs.get("start_dim", 0)) == 1
-        shape = node.args[1:] if len(node.args) > 2 else node.args[1]
-        return len(shape) == 2 and shape[1] == -1
+    def _average_pool(self, node: fx.Node, module) -> None:
+        kernel, stride, padding = (_square(v) for v in _pool_arguments(node, module, AVG_POOL)[:3])
+        if None in (kernel, stride) or padding != 0:
+            return self.fail(node, "only square average pools without padding are supported")
+        channels = node.args[0].meta["shape"][1]
+        self._structural(node, lambda s: AvgPoolMapper(s, kernel, stride, channels), node.args[0])
+
+    def _flattens(self, node: fx.Node, module) -> bool:
+        """Whether `node` flattens every axis but the batch, whatever the batch size."""
+        dims = len(node.args[0].meta["shape"])
+        if isinstance(module, nn.Flatten):
+            return module.start_dim == 1 and module.end_dim in (-1, dims - 1)
+        if node.target in ("flatten", torch.flatten):
+            arguments = _call_arguments(node, ("input", "start_dim", "end_dim"))
+            return arguments.get("start_dim", 0) == 1 and arguments.get("end_dim", -1) in (-1, dims - 1)
+        shape = tuple(node.args[1] if len(node.args) == 2 and isinstance(node.args[1], (tuple, list))
+                      else node.args[1:])
+        per_sample = math.prod(node.args[0].meta["shape"][1:])
+        batch_first = _is_batch_size(shape[0]) and shape[1] in (-1, per_sample) if len(shape) == 2 else False
+        return batch_first or shape == (-1, per_sample)
 
     def _output(self, node: fx.Node) -> None:
         result = node.args[0]
@@ -208,6 +231,49 @@ def _with_bias(layer: nn.Linear | nn.Conv2d) -> nn.Linear | nn.Conv2d:
         del layer.bias
         layer.register_buffer("bias", torch.zeros(layer.weight.shape[0], dtype=layer.weight.dtype))
     return layer
+
+
+def _call_arguments(node: fx.Node, names: tuple[str, ...]) -> dict:
+    """A call's arguments by name, its positional ones matched to `names` in order."""
+    return {**dict(zip(names, node.args)), **node.kwargs}
+
+
+def _pool_arguments(node: fx.Node, module, names: tuple[str, ...]) -> tuple:
+    """A pool's (kernel_size, stride, padding, ...) in the order of `names` after the input, from its module or its
+    functional call (with torch's defaults; no stride means the kernel's)."""
+    if module is not None:
+        values = {name: getattr(module, name) for name in names[1:]}
+    else:
+        values = {**POOL_DEFAULTS, **_call_arguments(node, names)}
+    values["stride"] = values["stride"] or values["kernel_size"]
+    return tuple(values[name] for name in names[1:])
+
+
+def _square(value) -> int | None:
+    """The side of a square pool parameter (an int or two equal ints); None for anything else."""
+    if isinstance(value, (tuple, list)) and len(value) == 2 and value[0] == value[1]:
+        value = value[0]
+    return value if isinstance(value, int) else None
+
+
+def _is_size(node) -> bool:
+    """Whether `node` is `x.size()`, `x.size(d)`, `x.shape` or an item of them (sizes: no data, no cores)."""
+    if not isinstance(node, fx.Node) or node.op not in ("call_method", "call_function"):
+        return False
+    if node.target is operator.getitem:
+        return _is_size(node.args[0])
+    return node.target == "size" or node.target is getattr and node.args[1] == "shape"
+
+
+def _is_batch_size(node) -> bool:
+    """Whether `node` is a tensor's batch size: `x.size(0)`, `x.shape[0]` or `x.size()[0]`."""
+    if not _is_size(node):
+        return False
+    if node.target is operator.getitem:
+        whole = node.args[0]
+        return node.args[1] == 0 and (whole.target is getattr or whole.target == "size" and len(whole.args) == 1
+                                      and not whole.kwargs)
+    return node.target == "size" and _call_arguments(node, ("input", "dim")).get("dim") == 0
 
 
 def _target_name(node: fx.Node) -> str:

@@ -19,6 +19,7 @@ model:
   config:
     file: {file}
     class: {cls}
+    arguments:{arguments}
 platform:
   cores:
     - axons: 256
@@ -59,16 +60,18 @@ steps:
 """
 
 
-def deployed(cls: str, tmp_path) -> dict:
-    """The simulation figures of `cls` (a module of tests/mappers/torch_models.py) run through the whole pipeline."""
+def deployed(cls: str, arguments: dict, tmp_path) -> dict:
+    """The simulation figures of `cls` (a module of tests/mappers/torch_models.py) built with `arguments`, run
+    through the whole pipeline."""
     path = tmp_path / "spec.yaml"
-    path.write_text(SPEC.format(file=inspect.getsourcefile(torch_models), cls=cls))
+    lines = "".join(f"\n      {key}: {value}" for key, value in arguments.items())
+    path.write_text(SPEC.format(file=inspect.getsourcefile(torch_models), cls=cls, arguments=lines))
     report = open_pipeline(str(path), workdir=str(tmp_path / "run"), quiet=True).run()
     assert all(step["status"] == "done" for step in report["steps"])
     return report["simulation"]
 
 
-@pytest.mark.parametrize("cls", ["NoBiasNet"])
-def test_the_chip_predicts_what_the_quantized_module_predicts(cls, tmp_path):
-    sim = deployed(cls, tmp_path)
+@pytest.mark.parametrize("cls,arguments", [("NoBiasNet", {}), ("FlattenIdiomsNet", {"idiom": "view_minus_one"})])
+def test_the_chip_predicts_what_the_quantized_module_predicts(cls, arguments, tmp_path):
+    sim = deployed(cls, arguments, tmp_path)
     assert sim["model_agreement"] == 1.0 and sim["accuracy"] > 0.5

@@ -5,10 +5,13 @@ import inspect
 import pytest
 import torch
 
+from mappers.graph.mappers import AvgPoolMapper, FlattenMapper
+
 from mappers.torch_fx.convert import convert
 from tests.mappers import torch_models
 from tests.mappers.test_torch_fx import randomized
-from tests.mappers.torch_models import NoBiasNet
+from mappers.torch_fx.trace import Unrepresentable
+from tests.mappers.torch_models import FlattenIdiomsNet, NoBiasNet
 
 SOURCE = inspect.getsourcefile(torch_models)
 
@@ -30,3 +33,33 @@ def test_layers_without_bias_convert_with_a_zero_bias_outside_the_users_state_di
     assert [name for name, _ in conv.named_parameters()] == ["weight"]
     assert torch.equal(conv.bias, torch.zeros(6, dtype=torch.float64)) and "nodes.1.perceptron.layer.bias" in \
         graph.state_dict()
+
+
+def refusal(module, shape=(1, 8, 8)) -> str:
+    """The one problem `module`'s conversion reports."""
+    with pytest.raises(Unrepresentable) as info:
+        convert(module, shape, SOURCE)
+    assert len(info.value.problems) == 1, info.value.problems
+    return info.value.problems[0]
+
+
+def line_of(text: str) -> int:
+    """The line of torch_models.py that contains `text`."""
+    return next(i for i, line in enumerate(open(SOURCE).read().splitlines(), 1) if text in line)
+
+
+@pytest.mark.parametrize("idiom", ["view_size", "view_shape", "view_batch_of_size", "view_minus_one", "reshape_shape",
+                                   "reshape_tuple", "flatten_keyword"])
+def test_flatten_idioms_and_a_keyword_average_pool_convert(idiom):
+    graph = assert_converts_exactly(FlattenIdiomsNet(idiom))
+    assert [type(node) for node in graph.nodes[2:4]] == [AvgPoolMapper, FlattenMapper]
+    assert (graph.nodes[2].kernel, graph.nodes[2].stride) == (2, 2)
+
+
+@pytest.mark.parametrize("idiom,call", [("view_wrong_width", "call_method view"),
+                                        ("view_constant_batch", "call_method reshape")])
+def test_a_view_that_does_not_keep_the_batch_is_refused_with_its_line(idiom, call):
+    line = line_of(f'"{idiom}"')
+    assert refusal(FlattenIdiomsNet(idiom)) == (
+        f"{SOURCE}:{line}: node '{call.split()[1]}' ({call}): only flattening every axis but the "
+        "batch maps to cores: torch.flatten(x, 1), x.view(x.size(0), -1) or x.view(-1, 96)")

@@ -124,3 +124,28 @@ class NoBiasNet(nn.Module):
 
     def forward(self, x):
         return self.fc(torch.flatten(self.pool(torch.relu(self.bn(self.conv(x)))), 1))
+
+
+class FlattenIdiomsNet(nn.Module):
+    """A functional average pool with keyword arguments, then one of the flatten idioms of real code (`idiom`)."""
+
+    IDIOMS = {
+        "view_size": lambda x: x.view(x.size(0), -1),
+        "view_shape": lambda x: x.view(x.shape[0], -1),
+        "view_batch_of_size": lambda x: x.view(x.size()[0], -1),
+        "view_minus_one": lambda x: x.view(-1, 6 * 4 * 4),
+        "reshape_shape": lambda x: x.reshape(x.shape[0], -1),
+        "reshape_tuple": lambda x: torch.reshape(x, (x.size(0), 6 * 4 * 4)),
+        "flatten_keyword": lambda x: torch.flatten(x, start_dim=1),
+        "view_wrong_width": lambda x: x.view(-1, 6 * 4),
+        "view_constant_batch": lambda x: x.reshape(1, -1),
+    }
+
+    def __init__(self, idiom: str = "view_size"):
+        super().__init__()
+        width = 6 * 4 if idiom == "view_wrong_width" else 6 * 4 * 4
+        self.conv, self.fc, self.flatten = nn.Conv2d(1, 6, 3, padding=1), nn.Linear(width, 10), self.IDIOMS[idiom]
+
+    def forward(self, x):
+        x = nn.functional.avg_pool2d(torch.relu(self.conv(x)), kernel_size=2, stride=(2, 2))
+        return self.fc(self.flatten(x))
