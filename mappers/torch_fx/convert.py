@@ -27,6 +27,8 @@ AVG_POOL = ("input", "kernel_size", "stride", "padding", "ceil_mode", "count_inc
 POOL_DEFAULTS = {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False, "return_indices": False,
                  "count_include_pad": True, "divisor_override": None}
 IDENTITIES = (nn.Dropout, nn.Identity)
+SOFTMAX_MODULES = (nn.Softmax, nn.LogSoftmax)
+SOFTMAX_FUNCTIONS = (nn.functional.softmax, nn.functional.log_softmax, torch.softmax, torch.log_softmax)
 
 
 class Converter:
@@ -41,6 +43,7 @@ class Converter:
         self.pending: dict[fx.Node, dict] = {}
         self.problems: list[str] = []
         self.failed: set[fx.Node] = set()
+        self.notes: list[str] = []
         self.source_names: dict[str, str] = {}
 
     def fail(self, node: fx.Node, what: str) -> None:
@@ -137,6 +140,9 @@ class Converter:
             self.add(node, AddMapper(tuple(sources)))
         elif isinstance(module, nn.AvgPool2d) or (op == "call_function" and target is nn.functional.avg_pool2d):
             self._average_pool(node, module)
+        elif isinstance(module, SOFTMAX_MODULES) or (op == "call_function" and target in SOFTMAX_FUNCTIONS) or \
+                (op == "call_method" and target in ("softmax", "log_softmax")):
+            self._final_softmax(node, module)
         elif op == "call_function" and target is torch.cat:
             tensors, dim = node.args[0], node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
             sources = [self.source(node, t) for t in tensors]
@@ -184,6 +190,18 @@ class Converter:
             return self.fail(node, "only square average pools without padding are supported")
         channels = node.args[0].meta["shape"][1]
         self._structural(node, lambda s: AvgPoolMapper(s, kernel, stride, channels), node.args[0])
+
+    def _final_softmax(self, node: fx.Node, module) -> None:
+        """A softmax or log-softmax over the classes as the network's last operation: dropped, since the prediction
+        (the argmax) is the same; anywhere else, refused."""
+        dim = module.dim if module is not None else _call_arguments(node, ("input", "dim")).get("dim")
+        name = type(module).__name__ if module is not None else _target_name(node)
+        if len(node.meta["shape"]) != 2 or dim not in (1, -1, None) or any(u.op != "output" for u in node.users):
+            return self.fail(node, f"{name} maps only as the last operation, over the classes (dim=1), where it is "
+                                   "dropped: the prediction is the same")
+        self.notes.append(f"{source_line(node, self.source_file)}: the final {name} is dropped: the chip predicts "
+                          "the class of the largest score, which it does not change")
+        self._alias(node, node.args[0])
 
     def _flattens(self, node: fx.Node, module) -> bool:
         """Whether `node` flattens every axis but the batch, whatever the batch size."""
@@ -301,5 +319,5 @@ def convert(module: nn.Module, input_shape: tuple[int, ...], source_file: str | 
     if converter.problems:
         raise Unrepresentable(converter.problems)
     graph = MapperGraph(input_shape, converter.nodes, converter.names)
-    graph.source_names = converter.source_names
+    graph.source_names, graph.notes = converter.source_names, converter.notes
     return graph.eval()

@@ -11,7 +11,7 @@ from mappers.torch_fx.convert import convert
 from tests.mappers import torch_models
 from tests.mappers.test_torch_fx import randomized
 from mappers.torch_fx.trace import Unrepresentable
-from tests.mappers.torch_models import FlattenIdiomsNet, NoBiasNet
+from tests.mappers.torch_models import FlattenIdiomsNet, NoBiasNet, SoftmaxNet
 
 SOURCE = inspect.getsourcefile(torch_models)
 
@@ -63,3 +63,29 @@ def test_a_view_that_does_not_keep_the_batch_is_refused_with_its_line(idiom, cal
     assert refusal(FlattenIdiomsNet(idiom)) == (
         f"{SOURCE}:{line}: node '{call.split()[1]}' ({call}): only flattening every axis but the "
         "batch maps to cores: torch.flatten(x, 1), x.view(x.size(0), -1) or x.view(-1, 96)")
+
+
+@pytest.mark.parametrize("ending,name", [("log_softmax", "log_softmax"), ("softmax", "softmax"),
+                                         ("method", "log_softmax"), ("torch_softmax", "softmax"),
+                                         ("LogSoftmax", "LogSoftmax"), ("Softmax", "Softmax")])
+def test_a_final_softmax_is_dropped_with_one_note(ending, name):
+    module = randomized(SoftmaxNet(ending))
+    graph = convert(module, (1, 8, 8), SOURCE).double()
+    module.double()
+    x = torch.rand(32, 1, 8, 8, dtype=torch.float64)
+    with torch.no_grad():
+        scores, expected = graph(x), module(x)
+    again = scores.log_softmax(1) if "og" in name else scores.softmax(1)
+    assert torch.allclose(again, expected, rtol=1e-12, atol=1e-12) and graph.names[-1] == "fc2"
+    assert torch.equal(scores.argmax(1), expected.argmax(1))
+    line = line_of("self.ending(self.fc2(x))" if name[0].isupper() else f'"{ending}": ')  # a module: where called
+    assert graph.notes == [f"{SOURCE}:{line}: the final {name} is dropped: the chip predicts the class of the "
+                           "largest score, which it does not change"]
+
+
+@pytest.mark.parametrize("ending,node", [("over_the_batch", "log_softmax"), ("before_the_classifier", "softmax")])
+def test_a_softmax_elsewhere_is_refused_alone(ending, node):
+    line = line_of('"over_the_batch": ' if ending == "over_the_batch" else '"softmax": ')
+    assert refusal(SoftmaxNet(ending)) == (
+        f"{SOURCE}:{line}: node '{node}' (call_function {node}): {node} maps only as the last operation, over the "
+        "classes (dim=1), where it is dropped: the prediction is the same")

@@ -149,3 +149,28 @@ class FlattenIdiomsNet(nn.Module):
     def forward(self, x):
         x = nn.functional.avg_pool2d(torch.relu(self.conv(x)), kernel_size=2, stride=(2, 2))
         return self.fc(self.flatten(x))
+
+
+class SoftmaxNet(nn.Module):
+    """The pytorch/examples MNIST ending: a classifier, then one of the softmax forms (`ending`) over the classes."""
+
+    ENDINGS = {
+        "log_softmax": lambda x: nn.functional.log_softmax(x, dim=1),
+        "softmax": lambda x: nn.functional.softmax(x, -1),
+        "method": lambda x: x.log_softmax(1),
+        "torch_softmax": lambda x: torch.softmax(x, dim=1),
+        "LogSoftmax": nn.LogSoftmax(dim=1),
+        "Softmax": nn.Softmax(dim=1),
+        "over_the_batch": lambda x: nn.functional.log_softmax(x, dim=0),
+        "before_the_classifier": None,
+    }
+
+    def __init__(self, ending: str = "log_softmax"):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(64, 16), nn.Linear(16, 10)
+        self.ending = self.ENDINGS[ending] or self.ENDINGS["softmax"]
+        self.early = ending == "before_the_classifier"
+
+    def forward(self, x):
+        x = torch.relu(self.fc1(torch.flatten(x, 1)))
+        return self.fc2(self.ending(x)) if self.early else self.ending(self.fc2(x))
