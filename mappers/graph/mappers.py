@@ -83,18 +83,22 @@ class RearrangeMapper(Mapper):
 
 
 class MaxPoolMapper(Mapper):
-    """2-D max pooling: a ComputeOp on the chip (exact under any monotone staircase)."""
+    """2-D max pooling: a ComputeOp on the chip (exact under any monotone staircase). Padding and a ceil-mode
+    window's part past the edge read 0, which is torch's -inf for the non-negative values a pool reads."""
 
-    def __init__(self, source: int, kernel: int, stride: int | None = None, padding: int = 0):
+    def __init__(self, source: int, kernel: int, stride: int | None = None, padding: int = 0, dilation: int = 1,
+                 ceil_mode: bool = False):
         super().__init__((source,))
         self.kernel, self.stride, self.padding = kernel, stride or kernel, padding
+        self.dilation, self.ceil_mode = dilation, ceil_mode
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.nn.functional.max_pool2d(x, self.kernel, self.stride, self.padding)
+        return torch.nn.functional.max_pool2d(x, self.kernel, self.stride, self.padding, self.dilation,
+                                              self.ceil_mode)
 
     def windows(self, elements: np.ndarray, fill) -> np.ndarray:
         """(C, out_h, out_w, k*k): `elements` (C, H, W) under each pooling window."""
-        return pooling_windows(elements, self.kernel, self.stride, self.padding, fill)
+        return pooling_windows(elements, self.kernel, self.stride, self.padding, fill, self.dilation, self.ceil_mode)
 
 
 class GlobalAvgPoolMapper(Mapper):

@@ -22,10 +22,10 @@ from mappers.nn.perceptron import Perceptron
 from mappers.torch_fx.trace import Unrepresentable, described, source_line, trace
 
 RELUS = (torch.relu, nn.functional.relu)
-MAX_POOL = ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+MAX_POOL = ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode")
 AVG_POOL = ("input", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
-POOL_DEFAULTS = {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False, "return_indices": False,
-                 "count_include_pad": True, "divisor_override": None}
+POOL_DEFAULTS = {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False, "count_include_pad": True,
+                 "divisor_override": None}
 IDENTITIES = (nn.Dropout, nn.Identity)
 SOFTMAX_MODULES = (nn.Softmax, nn.LogSoftmax)
 SOFTMAX_FUNCTIONS = (nn.functional.softmax, nn.functional.log_softmax, torch.softmax, torch.log_softmax)
@@ -179,15 +179,22 @@ class Converter:
             self.add(node, make(source))
 
     def _max_pool(self, node: fx.Node, module) -> None:
-        kernel, stride, padding = (_square(v) for v in _pool_arguments(node, module, MAX_POOL)[:3])
-        if None in (kernel, stride, padding):
-            return self.fail(node, "only square max-pools with integer kernel, stride and padding are supported")
-        self._structural(node, lambda s: MaxPoolMapper(s, kernel, stride, padding), node.args[0])
+        arguments = _pool_arguments(node, module, MAX_POOL)
+        kernel, stride, padding, dilation = (_square(v) for v in arguments[:4])
+        if None in (kernel, stride, padding, dilation):
+            return self.fail(node, "only square max-pools (one integer kernel size, stride, padding and dilation "
+                                   "for both axes) map to the chip")
+        self._structural(node, lambda s: MaxPoolMapper(s, kernel, stride, padding, dilation, bool(arguments[4])),
+                         node.args[0])
 
     def _average_pool(self, node: fx.Node, module) -> None:
-        kernel, stride, padding = (_square(v) for v in _pool_arguments(node, module, AVG_POOL)[:3])
-        if None in (kernel, stride) or padding != 0:
-            return self.fail(node, "only square average pools without padding are supported")
+        arguments = _pool_arguments(node, module, AVG_POOL)
+        kernel, stride, padding = (_square(v) for v in arguments[:3])
+        if None in (kernel, stride) or padding != 0 or arguments[5] is not None:
+            return self.fail(node, "only square average pools without padding or divisor_override map to the chip")
+        if tuple(node.meta["shape"][2:]) != tuple((n - kernel) // stride + 1 for n in node.args[0].meta["shape"][2:]):
+            return self.fail(node, "ceil_mode=True adds partial windows at the bottom and right edges here, which the "
+                                   "chip's average pools do not have: pool without ceil_mode")
         channels = node.args[0].meta["shape"][1]
         self._structural(node, lambda s: AvgPoolMapper(s, kernel, stride, channels), node.args[0])
 

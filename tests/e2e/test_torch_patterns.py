@@ -29,14 +29,14 @@ platform:
     - axons: 256
       neurons: 128
       count: 400
-  weight_bits: 8
+  weight_bits: 8{platform}
 spiking:
   mode: ttfs_quantized
   steps: 16
 training:
   optimizer: adam
   lr: 0.01
-  epochs: 2
+  epochs: 5
   batch_size: 64
   tolerance: 0.1
 steps:
@@ -64,17 +64,17 @@ steps:
 """
 
 
-def written(cls: str, arguments: dict, tmp_path) -> Path:
-    """The spec of `cls` (a module of tests/mappers/torch_models.py) built with `arguments`."""
+def written(cls: str, arguments: dict, tmp_path, platform: str = "") -> Path:
+    """The spec of `cls` (a module of tests/mappers/torch_models.py) built with `arguments`, `platform` lines added."""
     path = tmp_path / "spec.yaml"
     lines = "".join(f"\n      {key}: {value}" for key, value in arguments.items())
-    path.write_text(SPEC.format(file=SOURCE, cls=cls, arguments=lines))
+    path.write_text(SPEC.format(file=SOURCE, cls=cls, arguments=lines, platform=platform))
     return path
 
 
-def deployed(cls: str, arguments: dict, tmp_path) -> dict:
+def deployed(cls: str, arguments: dict, tmp_path, platform: str = "") -> dict:
     """The simulation figures of `cls` built with `arguments`, run through the whole pipeline."""
-    path = written(cls, arguments, tmp_path)
+    path = written(cls, arguments, tmp_path, platform)
     report = open_pipeline(str(path), workdir=str(tmp_path / "run"), quiet=True).run()
     assert all(step["status"] == "done" for step in report["steps"])
     return report["simulation"]
@@ -85,6 +85,16 @@ def deployed(cls: str, arguments: dict, tmp_path) -> dict:
 def test_the_chip_predicts_what_the_quantized_module_predicts(cls, arguments, tmp_path):
     sim = deployed(cls, arguments, tmp_path)
     assert sim["model_agreement"] == 1.0 and sim["accuracy"] > 0.5
+
+
+@pytest.mark.parametrize("where,pool,round_trips", [
+    ("host", {"features": 144, "kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": "true"}, 2),
+    ("cores", {"features": 64, "kernel_size": 2, "stride": 1, "dilation": 2}, 0)])
+def test_max_pools_in_ceil_mode_and_dilated_deploy_exactly_on_the_host_and_on_cores(where, pool, round_trips,
+                                                                                     tmp_path):
+    """SqueezeNet 1.1's ceil-mode pool, then a ceil-mode pool with padding (on the host) or a dilated one (cores)."""
+    sim = deployed("CeilPoolNet", pool, tmp_path, f"\n  max_pool: {where}")
+    assert sim["model_agreement"] == 1.0 and sim["accuracy"] > 0.5 and sim["host_round_trips"] == round_trips
 
 
 def test_check_says_in_one_line_that_the_final_log_softmax_is_dropped(tmp_path):

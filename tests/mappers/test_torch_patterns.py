@@ -2,16 +2,19 @@
 
 import inspect
 
+import numpy as np
 import pytest
 import torch
+from torch import nn
 
-from mappers.graph.mappers import AvgPoolMapper, FlattenMapper
+from mappers.graph.mappers import AvgPoolMapper, FlattenMapper, MaxPoolMapper
 
 from mappers.torch_fx.convert import convert
 from tests.mappers import torch_models
 from tests.mappers.test_torch_fx import randomized
 from mappers.torch_fx.trace import Unrepresentable
-from tests.mappers.torch_models import FlattenIdiomsNet, NoBiasNet, SoftmaxNet
+from tests.mappers.torch_models import (CeilAveragePoolNet, CeilPoolNet, FlattenIdiomsNet, NoBiasNet,
+                                       SoftmaxNet)
 
 SOURCE = inspect.getsourcefile(torch_models)
 
@@ -89,3 +92,34 @@ def test_a_softmax_elsewhere_is_refused_alone(ending, node):
     assert refusal(SoftmaxNet(ending)) == (
         f"{SOURCE}:{line}: node '{node}' (call_function {node}): {node} maps only as the last operation, over the "
         "classes (dim=1), where it is dropped: the prediction is the same")
+
+
+@pytest.mark.parametrize("pool,features", [
+    ({"kernel_size": 2}, 64), ({"kernel_size": 2, "stride": 1, "dilation": 2}, 64),
+    ({"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}, 144),
+    ({"kernel_size": 2, "stride": 3, "ceil_mode": True}, 64), ({"kernel_size": 2, "stride": 1, "dilation": 3}, 16)])
+def test_max_pools_with_ceil_mode_or_dilation_convert_exactly(pool, features):
+    graph = assert_converts_exactly(CeilPoolNet(features, **pool))
+    assert (graph.nodes[2].ceil_mode, graph.nodes[2].kernel, graph.nodes[2].stride) == (True, 3, 2)
+    assert graph.nodes[4].dilation == pool.get("dilation", 1)
+
+
+@pytest.mark.parametrize("pool", [{"kernel_size": 3, "stride": 2, "ceil_mode": True},
+                                  {"kernel_size": 2, "stride": 1, "dilation": 2}])
+def test_a_pools_windows_are_torchs_windows(pool):
+    """Every output of the pool's windows (values 1.. so padding, 0, never wins) is torch's max over the window."""
+    elements = np.random.default_rng(0).random((2, 7, 9)) + 1
+    windows = MaxPoolMapper(0, pool["kernel_size"], pool["stride"], 0, pool.get("dilation", 1),
+                            pool.get("ceil_mode", False)).windows(elements, 0.0)
+    expected = nn.functional.max_pool2d(torch.from_numpy(elements)[None], **pool)[0].numpy()
+    assert windows.shape[:3] == expected.shape and np.array_equal(windows.max(-1), expected)
+    assert windows.shape[-1] == pool["kernel_size"] ** 2
+
+
+def test_an_average_pool_in_ceil_mode_converts_where_it_adds_no_window_and_is_refused_where_it_does():
+    assert_converts_exactly(CeilAveragePoolNet(2))
+    assert refusal(CeilAveragePoolNet(3)) == (
+        f"{SOURCE}:{line_of('self.pool(torch.relu(self.conv(x)))')}: node 'pool' (call_module pool): ceil_mode=True "
+        "adds partial windows at the bottom and right edges here, which the chip's average pools do not have: pool "
+        "without ceil_mode")
+

@@ -174,3 +174,32 @@ class SoftmaxNet(nn.Module):
     def forward(self, x):
         x = torch.relu(self.fc1(torch.flatten(x, 1)))
         return self.fc2(self.ending(x)) if self.early else self.ending(self.fc2(x))
+
+
+class CeilPoolNet(nn.Module):
+    """SqueezeNet 1.1's `MaxPool2d(3, 2, ceil_mode=True)` (odd sizes, so the last windows hang over the edge), and a
+    functional max-pool with `pool` as its keyword arguments (dilation, padding, ceil mode), `features` outputs."""
+
+    def __init__(self, features: int = 64, **pool):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 8, 3, padding=1)
+        self.pool1 = nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True)
+        self.conv2 = nn.Conv2d(8, 16, 1)
+        self.pool, self.fc = pool or {"kernel_size": 2}, nn.Linear(features, 10)
+
+    def forward(self, x):
+        x = self.pool1(torch.relu(self.conv(x)))
+        x = nn.functional.max_pool2d(torch.relu(self.conv2(x)), **self.pool)
+        return self.fc(torch.flatten(x, 1))
+
+
+class CeilAveragePoolNet(nn.Module):
+    """An average pool in ceil mode on 8x8 maps: the same windows as without it for `kernel` 2, one more for 3."""
+
+    def __init__(self, kernel: int):
+        super().__init__()
+        self.conv, self.pool = nn.Conv2d(1, 2, 3, padding=1), nn.AvgPool2d(kernel, 2, ceil_mode=True)
+        self.fc = nn.Linear(2 * 4 * 4, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(torch.relu(self.conv(x))), 1))
