@@ -48,6 +48,22 @@ class PerceptronMapper(Mapper):
         return self.perceptron(x)
 
 
+class ResidualMapper(PerceptronMapper):
+    """The last layer of a residual block with its skip, as one layer of neurons: the activation of the perceptron's
+    pre-activation on the first source plus `skip`'s (an identity or a downsampling convolution, no activation) on
+    the second; one threshold, so both share one integer scale."""
+
+    def __init__(self, sources: tuple[int, int], perceptron: Perceptron, skip: Perceptron):
+        super().__init__(sources[0], perceptron)
+        self.sources, self.skip = tuple(sources), skip
+
+    def pre_activation(self, x: torch.Tensor, skipped: torch.Tensor) -> torch.Tensor:
+        return self.perceptron.pre_activation(x) + self.skip.pre_activation(skipped)
+
+    def forward(self, x: torch.Tensor, skipped: torch.Tensor) -> torch.Tensor:
+        return self.perceptron.activated(self.pre_activation(x, skipped))
+
+
 class FlattenMapper(Mapper):
     """Flattens every per-sample dimension into one."""
 

@@ -68,7 +68,10 @@ class Perceptron(nn.Module):
         return self.norm(y) if self.norm is not None else y
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.pre_activation(x)
+        return self.activated(self.pre_activation(x))
+
+    def activated(self, y: torch.Tensor) -> torch.Tensor:
+        """The activation of the pre-activation `y` (on the output layer, `y` on the readout lattice if any)."""
         if self.activation is not None:
             return self.activation(y, self.activation_scale)
         if self.readout_lattice > 0:

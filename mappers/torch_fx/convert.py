@@ -15,13 +15,14 @@ import torch
 from torch import fx, nn
 
 from mappers.graph.mappers import (AddMapper, AvgPoolMapper, ConcatMapper, FlattenMapper, GlobalAvgPoolMapper,
-                                   InputMapper, MaxPoolMapper, PerceptronMapper, RearrangeMapper)
+                                   InputMapper, MaxPoolMapper, PerceptronMapper, RearrangeMapper, ResidualMapper)
 from mappers.graph.names import unique_name
 from mappers.graph.representation import MapperGraph
 from mappers.nn.perceptron import Perceptron
 from mappers.torch_fx.trace import Unrepresentable, described, source_line, trace
 
 RELUS = (torch.relu, nn.functional.relu)
+ADDITIONS = (operator.add, operator.iadd, torch.add)
 MAX_POOL = ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode")
 AVG_POOL = ("input", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
 POOL_DEFAULTS = {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False, "count_include_pad": True,
@@ -76,13 +77,42 @@ class Converter:
             self.fail(pending["at"], "a Linear/Conv2d must be followed by a ReLU (chip neurons are ReLUs) unless "
                                      "it is the network's output")
             return
-        perceptron = Perceptron(_with_bias(pending["layer"]), batch_norm=False, is_output=not relu)
+        perceptron = self._perceptron(pending, "perceptron", is_output=not relu)
+        if "skip" in pending:
+            skip_source, skip = pending["skip"]
+            skip = self._perceptron(skip, "skip", is_output=True) if isinstance(skip, dict) else skip
+            mapper = ResidualMapper((pending["source"], skip_source), perceptron, skip)
+        else:
+            mapper = PerceptronMapper(pending["source"], perceptron)
+        self.add(pending["node"], mapper)
+        self.index[pending["at"]] = self.index[pending["node"]]
+
+    def _perceptron(self, pending: dict, attribute: str, *, is_output: bool) -> Perceptron:
+        """The perceptron of a pending layer (and its BatchNorm), to be the next node's `attribute`; the user's
+        names recorded for its state keys."""
+        perceptron = Perceptron(_with_bias(pending["layer"]), batch_norm=False, is_output=is_output)
+        prefix = f"nodes.{len(self.nodes)}.{attribute}"
         if pending["norm"] is not None:
             perceptron.norm = copy.deepcopy(pending["norm"][1])
-            self.source_names[f"nodes.{len(self.nodes)}.perceptron.norm"] = pending["norm"][0]
-        self.source_names[f"nodes.{len(self.nodes)}.perceptron.layer"] = pending["name"]
-        self.add(pending["node"], PerceptronMapper(pending["source"], perceptron))
-        self.index[pending["at"]] = self.index[pending["node"]]
+            self.source_names[f"{prefix}.norm"] = pending["norm"][0]
+        self.source_names[f"{prefix}.layer"] = pending["name"]
+        return perceptron
+
+    def _residual(self, node: fx.Node) -> None:
+        """`bn(conv(h)) + skip` (the torchvision block, before its ReLU): the layer's neurons also read the skip,
+        an earlier mapped tensor (identity) or a pending Linear/Conv2d with its BatchNorm (the downsample)."""
+        main_arg, skip_arg = node.args[:2] if self._pending_for(node.args[0]) else node.args[1::-1]
+        main = self._pending_for(main_arg)
+        if "skip" in self.pending[main] or node.meta["shape"] != main_arg.meta["shape"]:
+            return self.fail(node, "a layer's neurons add one skip of their own shape (x + f(x)), no more")
+        downsample = self._pending_for(skip_arg)
+        if downsample is not None:
+            skip = self.pending.pop(downsample)
+            self.pending[main].update(skip=(skip["source"], skip), at=node)
+            return
+        source = self.source(node, skip_arg)
+        if source is not None:
+            self.pending[main].update(skip=(source, _identity(skip_arg.meta["shape"][1:])), at=node)
 
     def visit(self, node: fx.Node) -> None:
         op, target = node.op, node.target
@@ -132,8 +162,9 @@ class Converter:
                 return self.fail(node, "only flattening every axis but the batch maps to cores: torch.flatten(x, 1), "
                                        f"x.view(x.size(0), -1) or x.view(-1, {per_sample})")
             self._structural(node, lambda s: FlattenMapper((s,)), node.args[0])
-        elif (op == "call_function" and target in (operator.add, torch.add)) or \
-                (op == "call_method" and target == "add"):
+        elif (op == "call_function" and target in ADDITIONS) or (op == "call_method" and target in ("add", "add_")):
+            if len(node.args) == 2 and not node.kwargs and any(map(self._pending_for, node.args)):
+                return self._residual(node)
             sources = [self.source(node, arg) for arg in node.args[:2]]
             if None in sources or len(node.args) != 2 or node.kwargs:
                 return self.fail(node, "only the sum of two mapped tensors is supported")
@@ -246,6 +277,16 @@ class ShapeRecorder(fx.Interpreter):
         if isinstance(result, torch.Tensor):
             node.meta["shape"] = result.shape
         return result
+
+
+def _identity(shape: tuple[int, ...]) -> Perceptron:
+    """A skip that passes its input (per-sample `shape`) on: a 1x1 convolution or a linear map with identity
+    weights and a zero bias, buffers that training leaves alone (quantization rounds them with the layer)."""
+    channels = shape[0]
+    layer = nn.Conv2d(channels, channels, 1, bias=False) if len(shape) == 3 else nn.Linear(channels, channels, False)
+    del layer.weight
+    layer.register_buffer("weight", torch.eye(channels).reshape(channels, channels, *[1] * (len(shape) - 1)))
+    return Perceptron(_with_bias(layer), batch_norm=False, is_output=True)
 
 
 def _with_bias(layer: nn.Linear | nn.Conv2d) -> nn.Linear | nn.Conv2d:

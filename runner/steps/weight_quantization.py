@@ -9,7 +9,7 @@ import torch
 
 from mappers.graph.scales import compute_per_source_scales
 from mappers.nn.effective import fuse_normalization
-from mappers.nn.quantization import quantized_layer_parameters
+from mappers.nn.quantization import group_parameter_scale, quantized_layer_parameters
 from mappers.nn.staircase import LATTICE_EPS
 from runner.engine.step import PipelineStep, StepResult
 from runner.steps.reads import TUNING
@@ -17,11 +17,18 @@ from runner.steps.tuned import adapt_model
 from runner.tuning.trainer import accuracy
 
 
+def quantized_groups(model, bits: int):
+    """(perceptron, its quantized layer weight and bias, the threshold it shares with its group) for each."""
+    for group in model.perceptron_groups():
+        theta = group_parameter_scale([p for _, p in group], bits)
+        for _, p in group:
+            yield (p, *quantized_layer_parameters(p, bits, theta), theta)
+
+
 def blend_quantized(model, bits: int, rate: float) -> None:
     """Move every perceptron's weights `rate` of the way to their quantized values."""
     with torch.no_grad():
-        for _, p in model.perceptrons():
-            weight, bias, _ = quantized_layer_parameters(p, bits)
+        for p, weight, bias, _ in list(quantized_groups(model, bits)):
             p.layer.weight.lerp_(weight.to(p.layer.weight.dtype), rate)
             p.layer.bias.lerp_(bias.to(p.layer.bias.dtype), rate)
 
@@ -30,8 +37,7 @@ def bake_quantized(model, bits: int, readout_levels: int) -> None:
     """Set the exact quantized weights in float64 and record bits and thresholds."""
     model.double()
     with torch.no_grad():
-        for _, p in model.perceptrons():
-            weight, bias, theta = quantized_layer_parameters(p, bits)
+        for p, weight, bias, theta in list(quantized_groups(model, bits)):
             p.layer.weight.copy_(weight)
             p.layer.bias.copy_(bias)
             p.weight_bits.fill_(bits)

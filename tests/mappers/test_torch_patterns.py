@@ -7,14 +7,14 @@ import pytest
 import torch
 from torch import nn
 
-from mappers.graph.mappers import AvgPoolMapper, FlattenMapper, MaxPoolMapper
+from mappers.graph.mappers import AvgPoolMapper, FlattenMapper, MaxPoolMapper, ResidualMapper
 
 from mappers.torch_fx.convert import convert
 from tests.mappers import torch_models
 from tests.mappers.test_torch_fx import randomized
 from mappers.torch_fx.trace import Unrepresentable
 from tests.mappers.torch_models import (CeilAveragePoolNet, CeilPoolNet, FlattenIdiomsNet, NoBiasNet,
-                                       SoftmaxNet)
+                                       SoftmaxNet, TinyResNet)
 
 SOURCE = inspect.getsourcefile(torch_models)
 
@@ -123,3 +123,15 @@ def test_an_average_pool_in_ceil_mode_converts_where_it_adds_no_window_and_is_re
         "adds partial windows at the bottom and right edges here, which the chip's average pools do not have: pool "
         "without ceil_mode")
 
+
+
+@pytest.mark.parametrize("block", ["basic", "bottleneck"])
+def test_torchvision_residual_blocks_fold_their_skip_into_the_last_layer(block):
+    graph = assert_converts_exactly(TinyResNet(block))
+    residuals = [(name, node) for name, node in zip(graph.names, graph.nodes) if isinstance(node, ResidualMapper)]
+    last = "conv2" if block == "basic" else "conv3"
+    assert [name for name, _ in residuals] == [f"layer1.{last}", f"layer2.{last}"]
+    identity, downsample = residuals[0][1].skip, residuals[1][1].skip
+    assert torch.equal(identity.layer.weight[:, :, 0, 0], torch.eye(8, dtype=torch.float64))
+    assert [name for name, _ in identity.named_parameters()] == [] and downsample.layer.stride == (2, 2)
+    assert graph.source_names[f"nodes.{graph.names.index(f'layer2.{last}')}.skip.norm"] == "layer2.downsample.1"
