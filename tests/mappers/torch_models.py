@@ -263,7 +263,8 @@ class TinyResNet(nn.Module):
         super().__init__()
         kind, planes = (BasicBlock, 8) if block == "basic" else (Bottleneck, 2)
         width = planes * kind.expansion
-        self.conv1, self.bn1, self.relu = nn.Conv2d(1, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU()
+        self.conv1, self.bn1 = nn.Conv2d(1, width, 3, padding=1, bias=False), nn.BatchNorm2d(width)
+        self.relu = nn.ReLU()
         self.layer1 = kind(width, planes)
         downsample = nn.Sequential(nn.Conv2d(width, 2 * width, 1, 2, bias=False), nn.BatchNorm2d(2 * width))
         self.layer2 = kind(width, 2 * planes, 2, downsample)
