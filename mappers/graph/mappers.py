@@ -60,6 +60,13 @@ class ResidualMapper(PerceptronMapper):
     def pre_activation(self, x: torch.Tensor, skipped: torch.Tensor) -> torch.Tensor:
         return self.perceptron.pre_activation(x) + self.skip.pre_activation(skipped)
 
+    def merge_biases(self) -> None:
+        """Move the skip's bias into the perceptron's (BatchNorms folded first): the neurons add one bias, which
+        quantization then rounds once, within the bit range."""
+        with torch.no_grad():
+            self.perceptron.layer.bias += self.skip.layer.bias
+            self.skip.layer.bias.zero_()
+
     def forward(self, x: torch.Tensor, skipped: torch.Tensor) -> torch.Tensor:
         return self.perceptron.activated(self.pre_activation(x, skipped))
 

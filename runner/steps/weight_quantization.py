@@ -7,6 +7,7 @@ float64 with weights exactly `W_q / theta` in effective units.
 
 import torch
 
+from mappers.graph.mappers import ResidualMapper
 from mappers.graph.scales import compute_per_source_scales
 from mappers.nn.effective import fuse_normalization
 from mappers.nn.quantization import group_parameter_scale, quantized_layer_parameters
@@ -15,6 +16,17 @@ from runner.engine.step import PipelineStep, StepResult
 from runner.steps.reads import TUNING
 from runner.steps.tuned import adapt_model
 from runner.tuning.trainer import accuracy
+
+
+def prepare(model) -> None:
+    """BatchNorms folded, a residual layer's two biases made one, per-source scales set: what quantization rounds."""
+    for _, p in model.perceptrons():
+        if p.norm is not None:
+            fuse_normalization(p)
+    for node in model.nodes:
+        if isinstance(node, ResidualMapper):
+            node.merge_biases()
+    compute_per_source_scales(model)
 
 
 def quantized_groups(model, bits: int):
@@ -57,10 +69,7 @@ class WeightQuantizationStep(PipelineStep):
 
     def run(self, ctx) -> StepResult:
         model, bits = ctx.get("model"), ctx.spec.platform.weight_bits
-        for _, p in model.perceptrons():
-            if p.norm is not None:
-                fuse_normalization(p)
-        compute_per_source_scales(model)
+        prepare(model)
         adapt_model(ctx, model, lambda m, rate: blend_quantized(m, bits, rate))
         spiking = ctx.spec.spiking
         bake_quantized(model, bits, spiking.steps if spiking.mode == "ttfs_quantized" else 0)

@@ -9,20 +9,11 @@ from pathlib import Path
 import pytest
 
 from runner.api import open_pipeline
+from tests.e2e.test_torch_module_report import ON_DIGITS
 from tests.mappers import torch_models
 
 SOURCE = inspect.getsourcefile(torch_models)
-SPEC = """\
-name: torch_pattern
-seed: 0
-data:
-  provider: digits
-  validation: 300
-model:
-  builder: torch
-  config:
-    file: {file}
-    class: {cls}
+SPEC = "name: torch_pattern\n" + ON_DIGITS + """\
     arguments:{arguments}
 platform:
   cores:

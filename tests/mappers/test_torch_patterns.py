@@ -9,10 +9,12 @@ from torch import nn
 
 from mappers.graph.mappers import AvgPoolMapper, FlattenMapper, MaxPoolMapper, ResidualMapper
 
+from mappers.ir.soft_mapping import CoreBudget, map_soft_cores
 from mappers.torch_fx.convert import convert
 from tests.mappers import torch_models
 from tests.mappers.test_torch_fx import randomized
 from mappers.torch_fx.trace import Unrepresentable
+from runner.steps.weight_quantization import bake_quantized, prepare
 from tests.mappers.torch_models import (CeilAveragePoolNet, CeilPoolNet, FlattenIdiomsNet, NoBiasNet,
                                        SoftmaxNet, TinyResNet)
 
@@ -135,3 +137,17 @@ def test_torchvision_residual_blocks_fold_their_skip_into_the_last_layer(block):
     assert torch.equal(identity.layer.weight[:, :, 0, 0], torch.eye(8, dtype=torch.float64))
     assert [name for name, _ in identity.named_parameters()] == [] and downsample.layer.stride == (2, 2)
     assert graph.source_names[f"nodes.{graph.names.index(f'layer2.{last}')}.skip.norm"] == "layer2.downsample.1"
+
+
+def test_a_residual_layer_and_its_skip_quantize_on_one_grid_with_one_bias_in_range():
+    """Biases that are each the largest parameter: their sum, the neurons' one bias, still fits 8 bits."""
+    graph = convert(randomized(TinyResNet("basic")), (1, 8, 8), SOURCE)
+    node = graph.nodes[graph.names.index("layer2.conv2")]
+    with torch.no_grad():
+        node.perceptron.norm.bias.fill_(3.0), node.skip.norm.bias.fill_(3.0)
+    prepare(graph)
+    bake_quantized(graph, 8, 16)
+    assert int(node.perceptron.parameter_scale) == int(node.skip.parameter_scale)
+    assert not node.skip.layer.bias.any()
+    cores = map_soft_cores(graph, CoreBudget(((256, 128),))).cores
+    assert max(int(np.abs(core.weights).max()) for core in cores) == 127
