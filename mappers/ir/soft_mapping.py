@@ -63,8 +63,16 @@ def receptive_field_sources(p: Perceptron, inputs: np.ndarray) -> tuple[np.ndarr
 
 
 def map_perceptron(ir: IRGraph, name: str, p: Perceptron, inputs: np.ndarray, budget: CoreBudget) -> np.ndarray:
-    """Add the cores of one perceptron (per output position, neuron-tiled, bias on an always-on axon)."""
-    return map_layer(ir, name, p, *core_parameters(p), *receptive_field_sources(p, inputs), budget)
+    """Add the cores of one perceptron (per output position, neuron-tiled, bias on an always-on axon); a grouped
+    convolution's groups each have their own cores, reading only their own channels."""
+    weights, threshold = core_parameters(p)
+    if p.groups == 1:
+        return map_layer(ir, name, p, weights, threshold, *receptive_field_sources(p, inputs), budget)
+    fields, spatial = receptive_field_sources(p, inputs)
+    fields = fields.reshape(len(fields), p.groups, -1)
+    width = p.out_features // p.groups
+    return np.concatenate([map_layer(ir, name, p, weights[:, g * width:(g + 1) * width], threshold, fields[:, g],
+                                     spatial, budget, f"g{g}") for g in range(p.groups)])
 
 
 def map_residual(ir: IRGraph, name: str, node: ResidualMapper, inputs: np.ndarray, skipped: np.ndarray,
@@ -80,9 +88,9 @@ def map_residual(ir: IRGraph, name: str, node: ResidualMapper, inputs: np.ndarra
 
 
 def map_layer(ir: IRGraph, name: str, p: Perceptron, weights: np.ndarray, threshold, fields: np.ndarray,
-              spatial: tuple[int, ...], budget: CoreBudget) -> np.ndarray:
+              spatial: tuple[int, ...], budget: CoreBudget, group: str = "") -> np.ndarray:
     """The cores of a layer of neurons of `p`'s kind: `weights` (fan-in + bias, neurons) read `fields` (per output
-    position, the fan-in's value indices); neuron-tiled, or axon-tiled when allowed."""
+    position, the fan-in's value indices); neuron-tiled, or axon-tiled when allowed; `group` marks the position."""
     tile = budget.neuron_tile(weights.shape[0])
     if tile is None and not budget.axon_tiling:
         raise MappingError(
@@ -95,7 +103,7 @@ def map_layer(ir: IRGraph, name: str, p: Perceptron, weights: np.ndarray, thresh
     outputs = np.empty((len(fields), weights.shape[1]), np.int64)
     for position, field in enumerate(fields):
         sources = np.append(field, ALWAYS_ON).astype(np.int64)
-        where = f"@{position}" if spatial else ""
+        where = f"@{position}{group}" if spatial else ""
         if tile is None:
             outputs[position] = map_axon_tiled(ir, f"{name}{where}", weights, threshold, sources, p.is_output,
                                                axons, neurons, exact)

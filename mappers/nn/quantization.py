@@ -38,7 +38,7 @@ def quantized_layer_parameters(p: Perceptron, bits: int, theta: int) -> tuple[to
     w_eff, b_eff = effective_parameters(p)
     w_q, b_q = integer_parameters(w_eff, b_eff, theta, bits)
     scale = p.activation_scale.double()
-    weight = ((w_q.double() / theta).T * scale / p.fan_in_scales().double()[None, :]).reshape(p.layer.weight.shape)
+    weight = ((w_q.double() / theta).T * scale / p.fan_in_scales().double()).reshape(p.layer.weight.shape)
     bias = b_q.double() / theta * scale
     if p.activation is not None:
         bias = bias - p.activation.shift.double()

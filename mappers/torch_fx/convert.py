@@ -122,9 +122,8 @@ class Converter:
         elif op == "placeholder":
             self.index[node] = 0
         elif isinstance(module, (nn.Linear, nn.Conv2d)):
-            if isinstance(module, nn.Conv2d) and (module.groups != 1 or module.dilation != (1, 1)
-                                                  or module.padding_mode != "zeros"):
-                return self.fail(node, "only plain convolutions (groups 1, dilation 1, zero padding) map to cores")
+            if isinstance(module, nn.Conv2d) and (module.dilation != (1, 1) or module.padding_mode != "zeros"):
+                return self.fail(node, "only convolutions with dilation 1 and zero padding map to cores")
             source = self.source(node, node.args[0])
             if source is not None:
                 self.pending[node] = {"layer": module, "name": target, "source": source, "norm": None,

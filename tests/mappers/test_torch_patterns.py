@@ -9,14 +9,15 @@ from torch import nn
 
 from mappers.graph.mappers import AvgPoolMapper, FlattenMapper, MaxPoolMapper, ResidualMapper
 
+from mappers.graph.scales import compute_per_source_scales
 from mappers.ir.soft_mapping import CoreBudget, map_soft_cores
 from mappers.torch_fx.convert import convert
 from tests.mappers import torch_models
 from tests.mappers.test_torch_fx import randomized
 from mappers.torch_fx.trace import Unrepresentable
 from runner.steps.weight_quantization import bake_quantized, prepare
-from tests.mappers.torch_models import (CeilAveragePoolNet, CeilPoolNet, FlattenIdiomsNet, NoBiasNet,
-                                       SoftmaxNet, TinyResNet)
+from tests.mappers.torch_models import (CeilAveragePoolNet, CeilPoolNet, FlattenIdiomsNet, MobileNetBlock,
+                                       NoBiasNet, SoftmaxNet, TinyResNet)
 
 SOURCE = inspect.getsourcefile(torch_models)
 
@@ -151,3 +152,14 @@ def test_a_residual_layer_and_its_skip_quantize_on_one_grid_with_one_bias_in_ran
     assert not node.skip.layer.bias.any()
     cores = map_soft_cores(graph, CoreBudget(((256, 128),))).cores
     assert max(int(np.abs(core.weights).max()) for core in cores) == 127
+
+
+def test_depthwise_and_grouped_convolutions_convert_and_read_only_their_groups_channels():
+    graph = assert_converts_exactly(MobileNetBlock())
+    compute_per_source_scales(graph)
+    cores = map_soft_cores(graph, CoreBudget(((256, 128),))).cores
+    depthwise = [core for core in cores if core.layer.startswith("depthwise.0@")]
+    grouped = [core for core in cores if core.layer.startswith("grouped@")]
+    assert len(depthwise) == 8 * 16 and {core.weights.shape for core in depthwise} == {(10, 1)}
+    assert len(grouped) == 2 * 16 and {core.weights.shape for core in grouped} == {(8 * 9 + 1, 4)}
+    assert depthwise[0].layer == "depthwise.0@0g0[0:1]"

@@ -274,3 +274,21 @@ class TinyResNet(nn.Module):
     def forward(self, x):
         x = self.layer2(self.layer1(self.relu(self.bn1(self.conv1(x)))))
         return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+class MobileNetBlock(nn.Module):
+    """MobileNet's depthwise-separable block (a 3x3 depthwise convolution, groups = channels, then a pointwise one)
+    after a stem, and a grouped convolution (`groups` 2)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+        self.depthwise = nn.Sequential(nn.Conv2d(8, 8, 3, 2, padding=1, groups=8, bias=False), nn.BatchNorm2d(8),
+                                       nn.ReLU())
+        self.pointwise = nn.Sequential(nn.Conv2d(8, 16, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+        self.grouped = nn.Conv2d(16, 8, 3, padding=1, groups=2)
+        self.fc = nn.Linear(8 * 4 * 4, 10)
+
+    def forward(self, x):
+        x = self.pointwise(self.depthwise(self.stem(x)))
+        return self.fc(torch.flatten(torch.relu(self.grouped(x)), 1))
