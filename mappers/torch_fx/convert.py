@@ -1,5 +1,6 @@
-"""Convert a traced torch module into a mapper graph: Linear/Conv2d absorb their BatchNorm and ReLU
-into Perceptrons, pools, concatenations, flattens and einops rearrangements become mappers.
+"""Convert a traced torch module into a mapper graph: Linear/Conv2d (grouped too) absorb their BatchNorm and ReLU
+into Perceptrons, a residual block's `relu(bn(conv(h)) + skip)` becomes one ResidualMapper, pools, concatenations,
+flattens and einops rearrangements become mappers; a final softmax is dropped, with a note in `graph.notes`.
 
 The trained weights are carried over (the converted graph holds copies of the user's layers),
 and `graph.source_names` maps each of our state keys' prefixes to the user's. A node is named by the user's
