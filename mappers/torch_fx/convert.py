@@ -103,10 +103,12 @@ class Converter:
         """`bn(conv(h)) + skip` (the torchvision block, before its ReLU): the layer's neurons also read the skip,
         an earlier mapped tensor (identity) or a pending Linear/Conv2d with its BatchNorm (the downsample)."""
         main_arg, skip_arg = node.args[:2] if self._pending_for(node.args[0]) else node.args[1::-1]
-        main = self._pending_for(main_arg)
+        main, downsample = self._pending_for(main_arg), self._pending_for(skip_arg)
         if "skip" in self.pending[main] or node.meta["shape"] != main_arg.meta["shape"]:
             return self.fail(node, "a layer's neurons add one skip of their own shape (x + f(x)), no more")
-        downsample = self._pending_for(skip_arg)
+        if any(getattr(self.pending[layer]["layer"], "groups", 1) > 1 for layer in (main, downsample) if layer):
+            return self.fail(node, "a grouped convolution does not end a residual block on the chip: make the "
+                                   "block's last convolution (and its downsample) groups=1")
         if downsample is not None:
             skip = self.pending.pop(downsample)
             self.pending[main].update(skip=(skip["source"], skip), at=node)

@@ -16,8 +16,8 @@ from tests.mappers import torch_models
 from tests.mappers.test_torch_fx import randomized
 from mappers.torch_fx.trace import Unrepresentable
 from runner.steps.weight_quantization import bake_quantized, prepare
-from tests.mappers.torch_models import (CeilAveragePoolNet, CeilPoolNet, FlattenIdiomsNet, MobileNetBlock,
-                                       NoBiasNet, SoftmaxNet, TinyResNet)
+from tests.mappers.torch_models import (CeilAveragePoolNet, CeilPoolNet, FlattenIdiomsNet, GroupedResidualNet,
+                                       MobileNetBlock, NoBiasNet, SoftmaxNet, TinyResNet)
 
 SOURCE = inspect.getsourcefile(torch_models)
 
@@ -163,3 +163,9 @@ def test_depthwise_and_grouped_convolutions_convert_and_read_only_their_groups_c
     assert len(depthwise) == 8 * 16 and {core.weights.shape for core in depthwise} == {(10, 1)}
     assert len(grouped) == 2 * 16 and {core.weights.shape for core in grouped} == {(8 * 9 + 1, 4)}
     assert depthwise[0].layer == "depthwise.0@0g0[0:1]"
+
+
+def test_a_grouped_convolution_ending_a_residual_block_is_refused_alone():
+    assert refusal(GroupedResidualNet()) == (
+        f"{SOURCE}:{line_of('torch.relu(self.conv(x) + x)')}: node 'add' (call_function add): a grouped convolution "
+        "does not end a residual block on the chip: make the block's last convolution (and its downsample) groups=1")

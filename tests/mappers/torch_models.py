@@ -292,3 +292,16 @@ class MobileNetBlock(nn.Module):
     def forward(self, x):
         x = self.pointwise(self.depthwise(self.stem(x)))
         return self.fc(torch.flatten(torch.relu(self.grouped(x)), 1))
+
+
+class GroupedResidualNet(nn.Module):
+    """A residual block whose last convolution is grouped (not mapped: refused)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem, self.conv = nn.Conv2d(1, 4, 3, padding=1), nn.Conv2d(4, 4, 3, padding=1, groups=2)
+        self.fc = nn.Linear(4 * 8 * 8, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.stem(x))
+        return self.fc(torch.flatten(torch.relu(self.conv(x) + x), 1))
