@@ -27,7 +27,7 @@ spiking:
 training:
   optimizer: adam
   lr: 0.01
-  epochs: 5
+  epochs: 3
   batch_size: 64
   tolerance: 0.1
 steps:
