@@ -22,15 +22,17 @@ def platform_budget(platform) -> tuple[CoreBudget, np.ndarray]:
     return budget, np.array([(c.axons, c.neurons, c.count) for c in platform.cores], np.int64)
 
 
-def chip_fit(spec) -> str:
-    """One line on the cores the model needs against the chip; UserError (exit 2) when it cannot fit, also when
-    weights the pipeline quantizes could not fit their bit range. The data's shape comes from the spec alone."""
+def chip_fit(spec) -> list[str]:
+    """What the conversion of a torch module noted, then one line on the cores the model needs against the chip;
+    UserError (exit 2) when it cannot fit, also when weights the pipeline quantizes could not fit their bit range.
+    The data's shape comes from the spec alone."""
     recipe = Recipe(spec.model.builder, resolved_config(spec), *data_shape(**spec.section("data")))
     budget, types = platform_budget(spec.platform)
     if any(entry.type == "weight_quantization" for entry in spec.steps):
         budget = dataclasses.replace(budget, weight_bits=spec.platform.weight_bits)
     try:
-        estimate = estimate_cores(build_model(recipe), budget, types, spec.platform.threshold)
+        model = build_model(recipe)
+        estimate = estimate_cores(model, budget, types, spec.platform.threshold)
     except (MappingError, PackingError, Unrepresentable, ValueError) as error:
         raise UserError(f"the model cannot be mapped onto the platform of {spec.path}: {error}") from error
     capacity = ", ".join(f"{c.count} of {c.axons}x{c.neurons}" for c in spec.platform.cores)
@@ -38,4 +40,4 @@ def chip_fit(spec) -> str:
             f"(per type {estimate.per_type}; lower bound {estimate.lower_bound}); the chip has {capacity}")
     if not estimate.fits:
         raise UserError(f"the model does not fit the chip: {line}; raise platform.cores counts or shrink the model")
-    return line
+    return [*getattr(model, "notes", ()), line]

@@ -130,7 +130,8 @@ def execute(args) -> int:
         print(f"{args.spec}: spec is sound ({len(pipeline.chain)} steps)")
         if not any(entry.type == "architecture_search" for entry in pipeline.spec.steps):
             from runner.check import chip_fit
-            print(f"{args.spec}: {chip_fit(pipeline.spec)}")  # from the spec alone: no data loaded or fetched
+            for line in chip_fit(pipeline.spec):  # from the spec alone: no data loaded or fetched
+                print(f"{args.spec}: {line}")
         return 0
     if args.list:
         print_status(pipeline.status())

@@ -48,6 +48,29 @@ class PerceptronMapper(Mapper):
         return self.perceptron(x)
 
 
+class ResidualMapper(PerceptronMapper):
+    """The last layer of a residual block with its skip, as one layer of neurons: the activation of the perceptron's
+    pre-activation on the first source plus `skip`'s (an identity or a downsampling convolution, no activation) on
+    the second; one threshold, so both share one integer scale."""
+
+    def __init__(self, sources: tuple[int, int], perceptron: Perceptron, skip: Perceptron):
+        super().__init__(sources[0], perceptron)
+        self.sources, self.skip = tuple(sources), skip
+
+    def pre_activation(self, x: torch.Tensor, skipped: torch.Tensor) -> torch.Tensor:
+        return self.perceptron.pre_activation(x) + self.skip.pre_activation(skipped)
+
+    def merge_biases(self) -> None:
+        """Move the skip's bias into the perceptron's (BatchNorms folded first): the neurons add one bias, which
+        quantization then rounds once, within the bit range."""
+        with torch.no_grad():
+            self.perceptron.layer.bias += self.skip.layer.bias
+            self.skip.layer.bias.zero_()
+
+    def forward(self, x: torch.Tensor, skipped: torch.Tensor) -> torch.Tensor:
+        return self.perceptron.activated(self.pre_activation(x, skipped))
+
+
 class FlattenMapper(Mapper):
     """Flattens every per-sample dimension into one."""
 
@@ -83,18 +106,22 @@ class RearrangeMapper(Mapper):
 
 
 class MaxPoolMapper(Mapper):
-    """2-D max pooling: a ComputeOp on the chip (exact under any monotone staircase)."""
+    """2-D max pooling: a ComputeOp on the chip (exact under any monotone staircase). Padding and a ceil-mode
+    window's part past the edge read 0, which is torch's -inf for the non-negative values a pool reads."""
 
-    def __init__(self, source: int, kernel: int, stride: int | None = None, padding: int = 0):
+    def __init__(self, source: int, kernel: int, stride: int | None = None, padding: int = 0, dilation: int = 1,
+                 ceil_mode: bool = False):
         super().__init__((source,))
         self.kernel, self.stride, self.padding = kernel, stride or kernel, padding
+        self.dilation, self.ceil_mode = dilation, ceil_mode
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.nn.functional.max_pool2d(x, self.kernel, self.stride, self.padding)
+        return torch.nn.functional.max_pool2d(x, self.kernel, self.stride, self.padding, self.dilation,
+                                              self.ceil_mode)
 
     def windows(self, elements: np.ndarray, fill) -> np.ndarray:
         """(C, out_h, out_w, k*k): `elements` (C, H, W) under each pooling window."""
-        return pooling_windows(elements, self.kernel, self.stride, self.padding, fill)
+        return pooling_windows(elements, self.kernel, self.stride, self.padding, fill, self.dilation, self.ceil_mode)
 
 
 class GlobalAvgPoolMapper(Mapper):

@@ -2,7 +2,7 @@
 
 import torch
 
-from mappers.graph.mappers import AddMapper
+from mappers.graph.mappers import AddMapper, ResidualMapper
 from mappers.graph.representation import MapperGraph
 
 
@@ -13,9 +13,10 @@ def pre_activations(graph: MapperGraph, x: torch.Tensor) -> dict[str, torch.Tens
         hooks.append(p.register_forward_hook(
             lambda module, args, out, name=name: captured.__setitem__(name, module.pre_activation(args[0]))))
     for name, node in zip(graph.names, graph.nodes):
-        if isinstance(node, AddMapper):
+        if isinstance(node, (AddMapper, ResidualMapper)):
+            total = (lambda a, b: a + b) if isinstance(node, AddMapper) else node.pre_activation
             hooks.append(node.register_forward_hook(
-                lambda module, args, out, name=name: captured.__setitem__(name, args[0] + args[1])))
+                lambda module, args, out, name=name, total=total: captured.__setitem__(name, total(*args))))
     graph.eval()
     try:
         with torch.no_grad():

@@ -46,10 +46,15 @@ class MapperGraph(nn.Module):
         return outputs[-1]
 
     def perceptrons(self) -> Iterator[tuple[str, Perceptron]]:
-        """(name, perceptron) in graph order."""
+        """(name, perceptron) in graph order; a residual layer's skip follows it as `<name>.skip`."""
+        for group in self.perceptron_groups():
+            yield from group
+
+    def perceptron_groups(self) -> Iterator[list[tuple[str, Perceptron]]]:
+        """The perceptrons that share one integer scale (a residual layer and its skip), in graph order."""
         for name, node in zip(self.names, self.nodes):
             if isinstance(node, PerceptronMapper):
-                yield name, node.perceptron
+                yield [(name, node.perceptron)] + ([(f"{name}.skip", node.skip)] if hasattr(node, "skip") else [])
 
     def activations(self) -> Iterator[tuple[str, nn.Module]]:
         """(name, owner) of every activation a tuning step adapts: hidden perceptrons, additions, average pools."""

@@ -7,7 +7,8 @@ values (a rearrangement permutes them, a concatenation joins them), pools keep t
 import numpy as np
 import torch
 
-from mappers.graph.mappers import AddMapper, AvgPoolMapper, GlobalAvgPoolMapper, MaxPoolMapper, PerceptronMapper
+from mappers.graph.mappers import (AddMapper, AvgPoolMapper, GlobalAvgPoolMapper, MaxPoolMapper, PerceptronMapper,
+                                   ResidualMapper)
 from mappers.graph.representation import MapperGraph
 from mappers.nn.perceptron import Perceptron
 
@@ -37,6 +38,12 @@ def output_scales(name: str, node, inputs: np.ndarray, *others: np.ndarray) -> n
     raise TypeError(f"{name}: no scale rule for {type(node).__name__}")
 
 
+def set_input_scales(name: str, p: Perceptron, inputs: np.ndarray) -> None:
+    """`p.per_input_scales` from the scales of its input elements (one per channel for a convolution)."""
+    scales = uniform_per_channel(name, inputs) if p.is_conv else inputs.reshape(-1)
+    p.per_input_scales.copy_(torch.as_tensor(scales, dtype=p.per_input_scales.dtype))
+
+
 def compute_per_source_scales(graph: MapperGraph) -> None:
     """Walk the graph and set every perceptron's `per_input_scales` (the network input has scale 1)."""
 
@@ -48,9 +55,10 @@ def scale_maps(graph: MapperGraph) -> list[np.ndarray]:
 
     def visit(name: str, node, inputs: np.ndarray, *others: np.ndarray) -> np.ndarray:
         if isinstance(node, PerceptronMapper):
-            p = node.perceptron
-            scales = uniform_per_channel(name, inputs) if p.is_conv else inputs.reshape(-1)
-            p.per_input_scales.copy_(torch.as_tensor(scales, dtype=p.per_input_scales.dtype))
+            set_input_scales(name, node.perceptron, inputs)
+        if isinstance(node, ResidualMapper):
+            set_input_scales(name, node.skip, others[0])
+            node.skip.activation_scale.copy_(node.perceptron.activation_scale)  # one threshold: one output scale
         if isinstance(node, (AvgPoolMapper, GlobalAvgPoolMapper)):
             scales = uniform_per_channel(name, inputs)
             node.channel_scales.copy_(torch.as_tensor(scales, dtype=node.channel_scales.dtype))

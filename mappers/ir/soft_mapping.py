@@ -6,7 +6,8 @@ import numpy as np
 import torch
 
 from mappers.graph.representation import MapperGraph
-from mappers.graph.mappers import AddMapper, AvgPoolMapper, GlobalAvgPoolMapper, MaxPoolMapper, PerceptronMapper
+from mappers.graph.mappers import (AddMapper, AvgPoolMapper, GlobalAvgPoolMapper, MaxPoolMapper, PerceptronMapper,
+                                   ResidualMapper)
 from mappers.graph.scales import scale_maps
 from mappers.ir.graph import ALWAYS_ON, FIRST_INPUT, OFF, ComputeOp, IRGraph, MappingError, NeuralCore
 from mappers.ir.axon_tiling import check_accumulator_range, map_axon_tiled
@@ -62,9 +63,34 @@ def receptive_field_sources(p: Perceptron, inputs: np.ndarray) -> tuple[np.ndarr
 
 
 def map_perceptron(ir: IRGraph, name: str, p: Perceptron, inputs: np.ndarray, budget: CoreBudget) -> np.ndarray:
-    """Add the cores of one perceptron (per output position, neuron-tiled, bias on an always-on axon)."""
+    """Add the cores of one perceptron (per output position, neuron-tiled, bias on an always-on axon); a grouped
+    convolution's groups each have their own cores, reading only their own channels."""
     weights, threshold = core_parameters(p)
+    if p.groups == 1:
+        return map_layer(ir, name, p, weights, threshold, *receptive_field_sources(p, inputs), budget)
     fields, spatial = receptive_field_sources(p, inputs)
+    fields = fields.reshape(len(fields), p.groups, -1)
+    width = p.out_features // p.groups
+    return np.concatenate([map_layer(ir, name, p, weights[:, g * width:(g + 1) * width], threshold, fields[:, g],
+                                     spatial, budget, f"g{g}") for g in range(p.groups)])
+
+
+def map_residual(ir: IRGraph, name: str, node: ResidualMapper, inputs: np.ndarray, skipped: np.ndarray,
+                 budget: CoreBudget) -> np.ndarray:
+    """A residual layer's cores: each neuron reads its perceptron's receptive field and its skip's, and the sum of
+    both biases on the always-on axon (one threshold: both are integers of one scale once quantized)."""
+    (weights, threshold), (skip_weights, _) = core_parameters(node.perceptron), core_parameters(node.skip)
+    (fields, spatial), (skip_fields, _) = (receptive_field_sources(node.perceptron, inputs),
+                                           receptive_field_sources(node.skip, skipped))
+    combined = np.vstack([weights[:-1], skip_weights[:-1], weights[-1:] + skip_weights[-1:]])
+    return map_layer(ir, name, node.perceptron, combined, threshold, np.hstack([fields, skip_fields]), spatial,
+                     budget)
+
+
+def map_layer(ir: IRGraph, name: str, p: Perceptron, weights: np.ndarray, threshold, fields: np.ndarray,
+              spatial: tuple[int, ...], budget: CoreBudget, group: str = "") -> np.ndarray:
+    """The cores of a layer of neurons of `p`'s kind: `weights` (fan-in + bias, neurons) read `fields` (per output
+    position, the fan-in's value indices); neuron-tiled, or axon-tiled when allowed; `group` marks the position."""
     tile = budget.neuron_tile(weights.shape[0])
     if tile is None and not budget.axon_tiling:
         raise MappingError(
@@ -77,7 +103,7 @@ def map_perceptron(ir: IRGraph, name: str, p: Perceptron, inputs: np.ndarray, bu
     outputs = np.empty((len(fields), weights.shape[1]), np.int64)
     for position, field in enumerate(fields):
         sources = np.append(field, ALWAYS_ON).astype(np.int64)
-        where = f"@{position}" if spatial else ""
+        where = f"@{position}{group}" if spatial else ""
         if tile is None:
             outputs[position] = map_axon_tiled(ir, f"{name}{where}", weights, threshold, sources, p.is_output,
                                                axons, neurons, exact)
@@ -158,6 +184,8 @@ def map_with_values(graph: MapperGraph, budget: CoreBudget) -> tuple[IRGraph, li
             return map_add(ir, name, node, elements, others[0], *(scales[s] for s in node.sources))
         if isinstance(node, AvgPoolMapper):
             return map_average_pool(ir, name, node, elements)
+        if isinstance(node, ResidualMapper):
+            return map_residual(ir, name, node, elements, others[0], budget)
         if isinstance(node, PerceptronMapper):
             return map_perceptron(ir, name, node.perceptron, elements, budget)
         if isinstance(node, MaxPoolMapper):

@@ -33,5 +33,5 @@ def effective_parameters(p: Perceptron) -> tuple[torch.Tensor, torch.Tensor]:
     if p.activation is not None:
         bias = bias + p.activation.shift.double()
     out_scale = p.activation_scale.double()
-    w_eff = weight * p.fan_in_scales().double()[None, :] / out_scale
+    w_eff = weight * p.fan_in_scales().double() / out_scale
     return w_eff.T.contiguous(), bias / out_scale

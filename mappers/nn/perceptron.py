@@ -58,17 +58,27 @@ class Perceptron(nn.Module):
         """The layer weight as (outputs, fan-in); fan-in ordered (channel, kernel row, kernel column)."""
         return self.layer.weight.reshape(self.out_features, -1)
 
+    @property
+    def groups(self) -> int:
+        """A convolution's groups: each output channel reads only its group's input channels (1 for Linear)."""
+        return getattr(self.layer, "groups", 1)
+
     def fan_in_scales(self) -> torch.Tensor:
-        """`per_input_scales` expanded to the fan-in (a channel's scale for each of its kernel taps)."""
-        taps = self.weight_matrix().shape[1] // self.per_input_scales.numel()
-        return self.per_input_scales.repeat_interleave(taps)
+        """(outputs, fan-in): the scale of each output's fan-in, a channel's for each of its kernel taps (a grouped
+        convolution's outputs read their own group's channels)."""
+        per_group = self.per_input_scales.reshape(self.groups, -1)
+        taps = self.weight_matrix().shape[1] // per_group.shape[1]
+        return per_group.repeat_interleave(taps, dim=1).repeat_interleave(self.out_features // self.groups, dim=0)
 
     def pre_activation(self, x: torch.Tensor) -> torch.Tensor:
         y = self.layer(x)
         return self.norm(y) if self.norm is not None else y
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.pre_activation(x)
+        return self.activated(self.pre_activation(x))
+
+    def activated(self, y: torch.Tensor) -> torch.Tensor:
+        """The activation of the pre-activation `y` (on the output layer, `y` on the readout lattice if any)."""
         if self.activation is not None:
             return self.activation(y, self.activation_scale)
         if self.readout_lattice > 0:

@@ -26,14 +26,20 @@ def integer_parameters(w_eff: torch.Tensor, b_eff: torch.Tensor, theta: int, bit
     return (torch.round(w_eff * theta).clamp(lo, hi).long(), torch.round(b_eff * theta).clamp(lo, hi).long())
 
 
-def quantized_layer_parameters(p: Perceptron, bits: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+def group_parameter_scale(group: list[Perceptron], bits: int) -> int:
+    """The one integer threshold of perceptrons whose sums meet in one neuron (a residual layer and its skip)."""
+    effective = [effective_parameters(p) for p in group]
+    return parameter_scale_for(torch.cat([w.flatten() for w, _ in effective]), torch.cat([b for _, b in effective]),
+                               bits)
+
+
+def quantized_layer_parameters(p: Perceptron, bits: int, theta: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Layer weight and bias (model units) whose effective values are exactly `W_q / theta`."""
     w_eff, b_eff = effective_parameters(p)
-    theta = parameter_scale_for(w_eff, b_eff, bits)
     w_q, b_q = integer_parameters(w_eff, b_eff, theta, bits)
     scale = p.activation_scale.double()
-    weight = ((w_q.double() / theta).T * scale / p.fan_in_scales().double()[None, :]).reshape(p.layer.weight.shape)
+    weight = ((w_q.double() / theta).T * scale / p.fan_in_scales().double()).reshape(p.layer.weight.shape)
     bias = b_q.double() / theta * scale
     if p.activation is not None:
         bias = bias - p.activation.shift.double()
-    return weight, bias, theta
+    return weight, bias

@@ -1,5 +1,6 @@
-"""Convert a traced torch module into a mapper graph: Linear/Conv2d absorb their BatchNorm and ReLU
-into Perceptrons, pools, concatenations, flattens and einops rearrangements become mappers.
+"""Convert a traced torch module into a mapper graph: Linear/Conv2d (grouped too) absorb their BatchNorm and ReLU
+into Perceptrons, a residual block's `relu(bn(conv(h)) + skip)` becomes one ResidualMapper, pools, concatenations,
+flattens and einops rearrangements become mappers; a final softmax is dropped, with a note in `graph.notes`.
 
 The trained weights are carried over (the converted graph holds copies of the user's layers),
 and `graph.source_names` maps each of our state keys' prefixes to the user's. A node is named by the user's
@@ -7,6 +8,7 @@ module path (`features.3`, `fc1`; a Perceptron by its Linear/Conv2d) or, for a f
 """
 
 import copy
+import math
 import operator
 
 import einops
@@ -14,14 +16,21 @@ import torch
 from torch import fx, nn
 
 from mappers.graph.mappers import (AddMapper, AvgPoolMapper, ConcatMapper, FlattenMapper, GlobalAvgPoolMapper,
-                                   InputMapper, MaxPoolMapper, PerceptronMapper, RearrangeMapper)
+                                   InputMapper, MaxPoolMapper, PerceptronMapper, RearrangeMapper, ResidualMapper)
 from mappers.graph.names import unique_name
 from mappers.graph.representation import MapperGraph
 from mappers.nn.perceptron import Perceptron
 from mappers.torch_fx.trace import Unrepresentable, described, source_line, trace
 
 RELUS = (torch.relu, nn.functional.relu)
+ADDITIONS = (operator.add, operator.iadd, torch.add)
+MAX_POOL = ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode")
+AVG_POOL = ("input", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
+POOL_DEFAULTS = {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False, "count_include_pad": True,
+                 "divisor_override": None}
 IDENTITIES = (nn.Dropout, nn.Identity)
+SOFTMAX_MODULES = (nn.Softmax, nn.LogSoftmax)
+SOFTMAX_FUNCTIONS = (nn.functional.softmax, nn.functional.log_softmax, torch.softmax, torch.log_softmax)
 
 
 class Converter:
@@ -35,11 +44,21 @@ class Converter:
         self.index: dict[fx.Node, int] = {}
         self.pending: dict[fx.Node, dict] = {}
         self.problems: list[str] = []
+        self.failed: set[fx.Node] = set()
+        self.notes: list[str] = []
         self.source_names: dict[str, str] = {}
 
     def fail(self, node: fx.Node, what: str) -> None:
+        """Report `node` once; what it reads is used, and what reads it is skipped (one message per root cause)."""
         self.problems.append(f"{source_line(node, self.source_file)}: node '{node.name}' ({node.op} "
                              f"{_target_name(node)}): {what}")
+        self.skip(node)
+
+    def skip(self, node: fx.Node) -> None:
+        """Leave `node` out: it or what it reads was already reported."""
+        self.failed.add(node)
+        for arg in node.all_input_nodes:
+            self.pending.pop(self._pending_for(arg), None)
 
     def add(self, node: fx.Node, mapper) -> None:
         self.names.append(unique_name(node.target if node.op == "call_module" else node.name, self.taken))
@@ -59,23 +78,55 @@ class Converter:
             self.fail(pending["at"], "a Linear/Conv2d must be followed by a ReLU (chip neurons are ReLUs) unless "
                                      "it is the network's output")
             return
-        perceptron = Perceptron(copy.deepcopy(pending["layer"]), batch_norm=False, is_output=not relu)
+        perceptron = self._perceptron(pending, "perceptron", is_output=not relu)
+        if "skip" in pending:
+            skip_source, skip = pending["skip"]
+            skip = self._perceptron(skip, "skip", is_output=True) if isinstance(skip, dict) else skip
+            mapper = ResidualMapper((pending["source"], skip_source), perceptron, skip)
+        else:
+            mapper = PerceptronMapper(pending["source"], perceptron)
+        self.add(pending["node"], mapper)
+        self.index[pending["at"]] = self.index[pending["node"]]
+
+    def _perceptron(self, pending: dict, attribute: str, *, is_output: bool) -> Perceptron:
+        """The perceptron of a pending layer (and its BatchNorm), to be the next node's `attribute`; the user's
+        names recorded for its state keys."""
+        perceptron = Perceptron(_with_bias(pending["layer"]), batch_norm=False, is_output=is_output)
+        prefix = f"nodes.{len(self.nodes)}.{attribute}"
         if pending["norm"] is not None:
             perceptron.norm = copy.deepcopy(pending["norm"][1])
-            self.source_names[f"nodes.{len(self.nodes)}.perceptron.norm"] = pending["norm"][0]
-        self.source_names[f"nodes.{len(self.nodes)}.perceptron.layer"] = pending["name"]
-        self.add(pending["node"], PerceptronMapper(pending["source"], perceptron))
-        self.index[pending["at"]] = self.index[pending["node"]]
+            self.source_names[f"{prefix}.norm"] = pending["norm"][0]
+        self.source_names[f"{prefix}.layer"] = pending["name"]
+        return perceptron
+
+    def _residual(self, node: fx.Node) -> None:
+        """`bn(conv(h)) + skip` (the torchvision block, before its ReLU): the layer's neurons also read the skip,
+        an earlier mapped tensor (identity) or a pending Linear/Conv2d with its BatchNorm (the downsample)."""
+        main_arg, skip_arg = node.args[:2] if self._pending_for(node.args[0]) else node.args[1::-1]
+        main, downsample = self._pending_for(main_arg), self._pending_for(skip_arg)
+        if "skip" in self.pending[main] or node.meta["shape"] != main_arg.meta["shape"]:
+            return self.fail(node, "a layer's neurons add one skip of their own shape (x + f(x)), no more")
+        if any(getattr(self.pending[layer]["layer"], "groups", 1) > 1 for layer in (main, downsample) if layer):
+            return self.fail(node, "a grouped convolution does not end a residual block on the chip: make the "
+                                   "block's last convolution (and its downsample) groups=1")
+        if downsample is not None:
+            skip = self.pending.pop(downsample)
+            self.pending[main].update(skip=(skip["source"], skip), at=node)
+            return
+        source = self.source(node, skip_arg)
+        if source is not None:
+            self.pending[main].update(skip=(source, _identity(skip_arg.meta["shape"][1:])), at=node)
 
     def visit(self, node: fx.Node) -> None:
         op, target = node.op, node.target
         module = self.modules.get(target) if op == "call_module" else None
-        if op == "placeholder":
+        if any(arg in self.failed for arg in node.all_input_nodes):
+            self.skip(node)
+        elif op == "placeholder":
             self.index[node] = 0
         elif isinstance(module, (nn.Linear, nn.Conv2d)):
-            if isinstance(module, nn.Conv2d) and (module.groups != 1 or module.dilation != (1, 1)
-                                                  or module.padding_mode != "zeros"):
-                return self.fail(node, "only plain convolutions (groups 1, dilation 1, zero padding) map to cores")
+            if isinstance(module, nn.Conv2d) and (module.dilation != (1, 1) or module.padding_mode != "zeros"):
+                return self.fail(node, "only convolutions with dilation 1 and zero padding map to cores")
             source = self.source(node, node.args[0])
             if source is not None:
                 self.pending[node] = {"layer": module, "name": target, "source": source, "norm": None,
@@ -106,24 +157,25 @@ class Converter:
                 return self.fail(node, "only global average pooling (output size 1) maps exactly to cores")
             channels = node.args[0].meta["shape"][1]
             self._structural(node, lambda s: GlobalAvgPoolMapper(s, channels), node.args[0])
-        elif isinstance(module, nn.Flatten) or (op == "call_function" and target is torch.flatten) or \
-                (op == "call_method" and target in ("flatten", "view", "reshape")):
-            if not self._flattens(node):
-                return self.fail(node, "only flattening every axis but the batch is supported")
+        elif isinstance(module, nn.Flatten) or (op == "call_function" and target in (torch.flatten, torch.reshape)) \
+                or (op == "call_method" and target in ("flatten", "view", "reshape")):
+            if not self._flattens(node, module):
+                per_sample = math.prod(node.args[0].meta["shape"][1:])
+                return self.fail(node, "only flattening every axis but the batch maps to cores: torch.flatten(x, 1), "
+                                       f"x.view(x.size(0), -1) or x.view(-1, {per_sample})")
             self._structural(node, lambda s: FlattenMapper((s,)), node.args[0])
-        elif (op == "call_function" and target in (operator.add, torch.add)) or \
-                (op == "call_method" and target == "add"):
+        elif (op == "call_function" and target in ADDITIONS) or (op == "call_method" and target in ("add", "add_")):
+            if len(node.args) == 2 and not node.kwargs and any(map(self._pending_for, node.args)):
+                return self._residual(node)
             sources = [self.source(node, arg) for arg in node.args[:2]]
             if None in sources or len(node.args) != 2 or node.kwargs:
                 return self.fail(node, "only the sum of two mapped tensors is supported")
             self.add(node, AddMapper(tuple(sources)))
         elif isinstance(module, nn.AvgPool2d) or (op == "call_function" and target is nn.functional.avg_pool2d):
-            kernel, stride, padding = ((module.kernel_size, module.stride, module.padding) if module is not None else
-                                       (node.args[1], node.kwargs.get("stride"), node.kwargs.get("padding", 0)))
-            if padding != 0 or not isinstance(kernel, int) or not isinstance(stride or kernel, int):
-                return self.fail(node, "only square average pools without padding are supported")
-            channels = node.args[0].meta["shape"][1]
-            self._structural(node, lambda s: AvgPoolMapper(s, kernel, stride, channels), node.args[0])
+            self._average_pool(node, module)
+        elif isinstance(module, SOFTMAX_MODULES) or (op == "call_function" and target in SOFTMAX_FUNCTIONS) or \
+                (op == "call_method" and target in ("softmax", "log_softmax")):
+            self._final_softmax(node, module)
         elif op == "call_function" and target is torch.cat:
             tensors, dim = node.args[0], node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
             sources = [self.source(node, t) for t in tensors]
@@ -134,7 +186,7 @@ class Converter:
             source = self.source(node, node.args[0])
             if source is not None:
                 self.add(node, RearrangeMapper(source, node.args[1], **node.kwargs))
-        elif op == "call_method" and target == "size":
+        elif _is_size(node):
             pass
         elif op == "output":
             self._output(node)
@@ -160,21 +212,50 @@ class Converter:
             self.add(node, make(source))
 
     def _max_pool(self, node: fx.Node, module) -> None:
-        kernel, stride, padding = ((module.kernel_size, module.stride, module.padding) if module is not None else
-                                   (node.args[1],
-                                    node.kwargs.get("stride", node.args[2] if len(node.args) > 2 else None),
-                                    node.kwargs.get("padding", 0)))
-        if not all(isinstance(v, int) for v in (kernel, stride or kernel, padding)):
-            return self.fail(node, "only square max-pools with integer kernel, stride and padding are supported")
-        self._structural(node, lambda s: MaxPoolMapper(s, kernel, stride, padding), node.args[0])
+        arguments = _pool_arguments(node, module, MAX_POOL)
+        kernel, stride, padding, dilation = (_square(v) for v in arguments[:4])
+        if None in (kernel, stride, padding, dilation):
+            return self.fail(node, "only square max-pools (one integer kernel size, stride, padding and dilation "
+                                   "for both axes) map to the chip")
+        self._structural(node, lambda s: MaxPoolMapper(s, kernel, stride, padding, dilation, bool(arguments[4])),
+                         node.args[0])
 
-    def _flattens(self, node: fx.Node) -> bool:
-        if node.op == "call_module":
-            return node.target and self.modules[node.target].start_dim == 1
-        if node.op == "call_function" or node.target == "flatten":
-            return (node.args[1] if len(node.args) > 1 else node.kwargs.get("start_dim", 0)) == 1
-        shape = node.args[1:] if len(node.args) > 2 else node.args[1]
-        return len(shape) == 2 and shape[1] == -1
+    def _average_pool(self, node: fx.Node, module) -> None:
+        arguments = _pool_arguments(node, module, AVG_POOL)
+        kernel, stride, padding = (_square(v) for v in arguments[:3])
+        if None in (kernel, stride) or padding != 0 or arguments[5] is not None:
+            return self.fail(node, "only square average pools without padding or divisor_override map to the chip")
+        if tuple(node.meta["shape"][2:]) != tuple((n - kernel) // stride + 1 for n in node.args[0].meta["shape"][2:]):
+            return self.fail(node, "ceil_mode=True adds partial windows at the bottom and right edges here, which the "
+                                   "chip's average pools do not have: pool without ceil_mode")
+        channels = node.args[0].meta["shape"][1]
+        self._structural(node, lambda s: AvgPoolMapper(s, kernel, stride, channels), node.args[0])
+
+    def _final_softmax(self, node: fx.Node, module) -> None:
+        """A softmax or log-softmax over the classes as the network's last operation: dropped, since the prediction
+        (the argmax) is the same; anywhere else, refused."""
+        dim = module.dim if module is not None else _call_arguments(node, ("input", "dim")).get("dim")
+        name = type(module).__name__ if module is not None else _target_name(node)
+        if len(node.meta["shape"]) != 2 or dim not in (1, -1, None) or any(u.op != "output" for u in node.users):
+            return self.fail(node, f"{name} maps only as the last operation, over the classes (dim=1), where it is "
+                                   "dropped: the prediction is the same")
+        self.notes.append(f"{source_line(node, self.source_file)}: the final {name} is dropped: the chip predicts "
+                          "the class of the largest score, which it does not change")
+        self._alias(node, node.args[0])
+
+    def _flattens(self, node: fx.Node, module) -> bool:
+        """Whether `node` flattens every axis but the batch, whatever the batch size."""
+        dims = len(node.args[0].meta["shape"])
+        if isinstance(module, nn.Flatten):
+            return module.start_dim == 1 and module.end_dim in (-1, dims - 1)
+        if node.target in ("flatten", torch.flatten):
+            arguments = _call_arguments(node, ("input", "start_dim", "end_dim"))
+            return arguments.get("start_dim", 0) == 1 and arguments.get("end_dim", -1) in (-1, dims - 1)
+        shape = tuple(node.args[1] if len(node.args) == 2 and isinstance(node.args[1], (tuple, list))
+                      else node.args[1:])
+        per_sample = math.prod(node.args[0].meta["shape"][1:])
+        batch_first = _is_batch_size(shape[0]) and shape[1] in (-1, per_sample) if len(shape) == 2 else False
+        return batch_first or shape == (-1, per_sample)
 
     def _output(self, node: fx.Node) -> None:
         result = node.args[0]
@@ -198,6 +279,69 @@ class ShapeRecorder(fx.Interpreter):
         if isinstance(result, torch.Tensor):
             node.meta["shape"] = result.shape
         return result
+
+
+def _identity(shape: tuple[int, ...]) -> Perceptron:
+    """A skip that passes its input (per-sample `shape`) on: a 1x1 convolution or a linear map with identity
+    weights and a zero bias, buffers that training leaves alone (quantization rounds them with the layer)."""
+    channels = shape[0]
+    layer = nn.Conv2d(channels, channels, 1, bias=False) if len(shape) == 3 else nn.Linear(channels, channels, False)
+    del layer.weight
+    layer.register_buffer("weight", torch.eye(channels).reshape(channels, channels, *[1] * (len(shape) - 1)))
+    return Perceptron(_with_bias(layer), batch_norm=False, is_output=True)
+
+
+def _with_bias(layer: nn.Linear | nn.Conv2d) -> nn.Linear | nn.Conv2d:
+    """A copy of `layer`; a layer built with `bias=False` gets a zero bias buffer (not trained, not in the user's
+    state_dict) for BatchNorm folding and quantization to write into."""
+    layer = copy.deepcopy(layer)
+    if layer.bias is None:
+        del layer.bias
+        layer.register_buffer("bias", torch.zeros(layer.weight.shape[0], dtype=layer.weight.dtype))
+    return layer
+
+
+def _call_arguments(node: fx.Node, names: tuple[str, ...]) -> dict:
+    """A call's arguments by name, its positional ones matched to `names` in order."""
+    return {**dict(zip(names, node.args)), **node.kwargs}
+
+
+def _pool_arguments(node: fx.Node, module, names: tuple[str, ...]) -> tuple:
+    """A pool's (kernel_size, stride, padding, ...) in the order of `names` after the input, from its module or its
+    functional call (with torch's defaults; no stride means the kernel's)."""
+    if module is not None:
+        values = {name: getattr(module, name) for name in names[1:]}
+    else:
+        values = {**POOL_DEFAULTS, **_call_arguments(node, names)}
+    values["stride"] = values["stride"] or values["kernel_size"]
+    return tuple(values[name] for name in names[1:])
+
+
+def _square(value) -> int | None:
+    """The side of a square pool parameter (an int or two equal ints); None for anything else."""
+    if isinstance(value, (tuple, list)) and len(value) == 2 and value[0] == value[1]:
+        value = value[0]
+    return value if isinstance(value, int) else None
+
+
+def _is_size(node) -> bool:
+    """Whether `node` is `x.size()`, `x.size(d)`, `x.shape` or an item of them (sizes: no data, no cores)."""
+    if not isinstance(node, fx.Node) or node.op not in ("call_method", "call_function"):
+        return False
+    if node.target is operator.getitem:
+        return _is_size(node.args[0])
+    return node.target == "size" or node.target is getattr and node.args[1] == "shape"
+
+
+def _is_batch_size(node) -> bool:
+    """Whether `node` is a tensor's batch size: `x.size(0)`, `x.shape[0]` or `x.size()[0]`."""
+    if not _is_size(node):
+        return False
+    if node.target is operator.getitem:
+        whole = node.args[0]
+        return node.args[1] == 0 and (whole.target is getattr or whole.target == "size" and len(whole.args) == 1
+                                      and not whole.kwargs)
+    return node.target == "size" and _call_arguments(node, ("input", "dim")).get("dim") == 0
 
 
 def _target_name(node: fx.Node) -> str:
@@ -225,5 +369,5 @@ def convert(module: nn.Module, input_shape: tuple[int, ...], source_file: str | 
     if converter.problems:
         raise Unrepresentable(converter.problems)
     graph = MapperGraph(input_shape, converter.nodes, converter.names)
-    graph.source_names = converter.source_names
+    graph.source_names, graph.notes = converter.source_names, converter.notes
     return graph.eval()

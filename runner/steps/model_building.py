@@ -35,6 +35,8 @@ class ModelBuildingStep(PipelineStep):
         spiking = ctx.spec.spiking
         model.input_node.levels.fill_(INPUT_LEVELS[spiking.mode](spiking.steps))
         ctx.put("model", model.eval())
+        for note in getattr(model, "notes", ()):
+            ctx.log(note)
         parameters = sum(p.numel() for p in model.parameters())
         ctx.log(f"{parameters:,} parameters in {sum(1 for _ in model.perceptrons())} perceptrons, "
                 f"{len(model.nodes)} mapper nodes")

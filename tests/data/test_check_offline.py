@@ -51,4 +51,4 @@ def test_chip_fit_takes_the_input_shape_from_the_spec(tmp_path, provider, cores)
     spec = tmp_path / "offline.yaml"
     spec.write_text(SPEC.format(root=tmp_path / "nowhere").replace("fashion_mnist", provider)
                     .replace("  download: true\n", "").replace(f"  root: {tmp_path / 'nowhere'}\n", ""))
-    assert chip_fit(load_spec(spec)) == f"{cores}; the chip has 8 of 256x256"
+    assert chip_fit(load_spec(spec)) == [f"{cores}; the chip has 8 of 256x256"]

@@ -8,8 +8,7 @@ from runner.report_md import write_report
 from runner.run_directory import RunDirectory
 
 MODULE = Path(__file__).resolve().parents[2] / "spec" / "models" / "small_cnn.py"
-SPEC = f"""\
-name: torch_names
+ON_DIGITS = """\
 seed: 0
 data:
   provider: digits
@@ -17,8 +16,11 @@ data:
 model:
   builder: torch
   config:
-    file: {MODULE}
-    class: SmallCNN
+    file: {file}
+    class: {cls}
+"""
+"""A spec's start: the torch module `cls` of `file` on digits."""
+SPEC = "name: torch_names\n" + ON_DIGITS.format(file=MODULE, cls="SmallCNN") + """\
     arguments:
       channels: 4
       hidden: 16
