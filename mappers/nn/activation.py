@@ -3,12 +3,14 @@
 Clamp to `[0, scale]`, then quantize to `levels` steps; the shift lives inside the quantizer
 (the staircase of `z + shift`), so it moves the bin edges, not the continuous ReLU. Each
 decorator has a rate in [0, 1] that blends it in (progressive adaptation); quantization
-passes gradients straight through.
+passes gradients straight through. A converted module's other activation (`foreign`, a kind
+of mappers.nn.foreign) stands in for the ReLU until `relu_rate` reaches 1.
 """
 
 import torch
 from torch import nn
 
+from mappers.nn.foreign import FOREIGN, KINDS
 from mappers.nn.staircase import staircase
 
 
@@ -37,8 +39,25 @@ class Activation(nn.Module):
         self.register_buffer("quantize_rate", torch.tensor(0.0))
         self.register_buffer("bottom_bin", torch.tensor(False))
         self.register_buffer("lattice_eps", torch.tensor(0.0, dtype=torch.float64))
+        self.register_buffer("foreign", torch.tensor(0))
+        self.register_buffer("foreign_parameters", torch.zeros(2, dtype=torch.float64))
+        self.register_buffer("relu_rate", torch.tensor(1.0))
+
+    def set_foreign(self, kind: str, a: float = 0.0, b: float = 0.0) -> None:
+        """Stand `kind`'s activation (with its parameters) in for the ReLU until activation_adaptation."""
+        self.foreign.fill_(KINDS.index(kind) + 1)
+        self.foreign_parameters.copy_(torch.tensor([a, b], dtype=torch.float64))
+        self.relu_rate.fill_(0.0)
+
+    @property
+    def kind(self) -> str:
+        """The activation the neuron computes before adaptation: `relu`, or a kind of mappers.nn.foreign."""
+        return KINDS[int(self.foreign) - 1] if self.foreign > 0 else "relu"
 
     def forward(self, z: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        if self.relu_rate < 1:
+            other = FOREIGN[self.kind](z, *self.foreign_parameters.tolist())
+            return other + self.relu_rate * (torch.relu(z) - other)
         quantizer = (int(self.levels), bool(self.bottom_bin), float(self.lattice_eps))
         if self.levels > 0 and self.quantize_rate >= 1:
             if not torch.is_grad_enabled():

@@ -20,7 +20,8 @@ from mappers.graph.mappers import (AddMapper, AvgPoolMapper, ConcatMapper, Flatt
 from mappers.graph.names import unique_name
 from mappers.graph.representation import MapperGraph
 from mappers.nn.perceptron import Perceptron
-from mappers.torch_fx.trace import Unrepresentable, described, source_line, trace
+from mappers.torch_fx.activations import foreign_activation
+from mappers.torch_fx.trace import Unrepresentable, call_arguments, described, operation, source_line, trace
 
 RELUS = (torch.relu, nn.functional.relu)
 ADDITIONS = (operator.add, operator.iadd, torch.add)
@@ -46,13 +47,19 @@ class Converter:
         self.problems: list[str] = []
         self.failed: set[fx.Node] = set()
         self.notes: list[str] = []
+        self.foreign: list[str] = []
         self.source_names: dict[str, str] = {}
 
     def fail(self, node: fx.Node, what: str) -> None:
         """Report `node` once; what it reads is used, and what reads it is skipped (one message per root cause)."""
-        self.problems.append(f"{source_line(node, self.source_file)}: node '{node.name}' ({node.op} "
-                             f"{_target_name(node)}): {what}")
+        where = f" ({node.target})" if node.op == "call_module" else ""
+        self.problems.append(f"{source_line(node, self.source_file)}: {operation(node, self.module_of(node))}{where}: "
+                             f"{what}")
         self.skip(node)
+
+    def module_of(self, node: fx.Node) -> nn.Module | None:
+        """The module `node` calls (None for a function, a method or the graph's ends)."""
+        return self.modules.get(node.target) if node.op == "call_module" else None
 
     def skip(self, node: fx.Node) -> None:
         """Leave `node` out: it or what it reads was already reported."""
@@ -67,18 +74,20 @@ class Converter:
 
     def source(self, node: fx.Node, arg) -> int | None:
         if arg in self.pending:
-            self.finish(arg, is_output=False, relu=False, reader=node)
+            self.finish(arg, is_output=False, relu=False)
         if arg not in self.index:
             return None
         return self.index[arg]
 
-    def finish(self, layer_node: fx.Node, *, is_output: bool, relu: bool, reader: fx.Node | None = None) -> None:
+    def finish(self, layer_node: fx.Node, *, is_output: bool, relu: bool, foreign: tuple | None = None) -> None:
         pending = self.pending.pop(layer_node)
         if not relu and not is_output:
             self.fail(pending["at"], "a Linear/Conv2d must be followed by a ReLU (chip neurons are ReLUs) unless "
                                      "it is the network's output")
             return
         perceptron = self._perceptron(pending, "perceptron", is_output=not relu)
+        if foreign is not None:
+            perceptron.activation.set_foreign(*foreign)
         if "skip" in pending:
             skip_source, skip = pending["skip"]
             skip = self._perceptron(skip, "skip", is_output=True) if isinstance(skip, dict) else skip
@@ -118,8 +127,7 @@ class Converter:
             self.pending[main].update(skip=(source, _identity(skip_arg.meta["shape"][1:])), at=node)
 
     def visit(self, node: fx.Node) -> None:
-        op, target = node.op, node.target
-        module = self.modules.get(target) if op == "call_module" else None
+        op, target, module = node.op, node.target, self.module_of(node)
         if any(arg in self.failed for arg in node.all_input_nodes):
             self.skip(node)
         elif op == "placeholder":
@@ -146,6 +154,8 @@ class Converter:
                 return self.fail(node, "a ReLU must directly follow a Linear/Conv2d (or its BatchNorm)")
             self.finish(layer, is_output=False, relu=True)
             self.index[node] = self.index[layer]
+        elif (foreign := foreign_activation(node, module)) is not None:
+            self._foreign(node, module, foreign)
         elif isinstance(module, IDENTITIES):
             self._alias(node, node.args[0])
         elif isinstance(module, nn.MaxPool2d) or (op == "call_function" and target is nn.functional.max_pool2d):
@@ -191,7 +201,19 @@ class Converter:
         elif op == "output":
             self._output(node)
         else:
-            self.fail(node, "this operation has no crossbar or compute-op equivalent")
+            self.fail(node, "this operation has no crossbar or compute-op equivalent: compute it outside the model "
+                            "or use an operation the chip runs (mappers/README.md lists them)")
+
+    def _foreign(self, node: fx.Node, module, foreign: tuple) -> None:
+        """An activation other than ReLU ending a layer: kept (the graph computes what the module computes) and
+        recorded with its line, for activation_adaptation to replace by the chip's ReLU."""
+        layer = self._pending_for(node.args[0])
+        if layer is None:
+            return self.fail(node, "an activation must directly follow a Linear/Conv2d (or its BatchNorm): chip "
+                                   "neurons apply it to their weighted sum")
+        self.finish(layer, is_output=False, relu=True, foreign=foreign)
+        self.index[node] = self.index[layer]
+        self.foreign.append(f"{source_line(node, self.source_file)}: {operation(node, module)}")
 
     def _pending_for(self, arg) -> fx.Node | None:
         for layer, pending in self.pending.items():
@@ -234,8 +256,8 @@ class Converter:
     def _final_softmax(self, node: fx.Node, module) -> None:
         """A softmax or log-softmax over the classes as the network's last operation: dropped, since the prediction
         (the argmax) is the same; anywhere else, refused."""
-        dim = module.dim if module is not None else _call_arguments(node, ("input", "dim")).get("dim")
-        name = type(module).__name__ if module is not None else _target_name(node)
+        dim = module.dim if module is not None else call_arguments(node, ("input", "dim")).get("dim")
+        name = operation(node, module)
         if len(node.meta["shape"]) != 2 or dim not in (1, -1, None) or any(u.op != "output" for u in node.users):
             return self.fail(node, f"{name} maps only as the last operation, over the classes (dim=1), where it is "
                                    "dropped: the prediction is the same")
@@ -249,7 +271,7 @@ class Converter:
         if isinstance(module, nn.Flatten):
             return module.start_dim == 1 and module.end_dim in (-1, dims - 1)
         if node.target in ("flatten", torch.flatten):
-            arguments = _call_arguments(node, ("input", "start_dim", "end_dim"))
+            arguments = call_arguments(node, ("input", "start_dim", "end_dim"))
             return arguments.get("start_dim", 0) == 1 and arguments.get("end_dim", -1) in (-1, dims - 1)
         shape = tuple(node.args[1] if len(node.args) == 2 and isinstance(node.args[1], (tuple, list))
                       else node.args[1:])
@@ -301,18 +323,13 @@ def _with_bias(layer: nn.Linear | nn.Conv2d) -> nn.Linear | nn.Conv2d:
     return layer
 
 
-def _call_arguments(node: fx.Node, names: tuple[str, ...]) -> dict:
-    """A call's arguments by name, its positional ones matched to `names` in order."""
-    return {**dict(zip(names, node.args)), **node.kwargs}
-
-
 def _pool_arguments(node: fx.Node, module, names: tuple[str, ...]) -> tuple:
     """A pool's (kernel_size, stride, padding, ...) in the order of `names` after the input, from its module or its
     functional call (with torch's defaults; no stride means the kernel's)."""
     if module is not None:
         values = {name: getattr(module, name) for name in names[1:]}
     else:
-        values = {**POOL_DEFAULTS, **_call_arguments(node, names)}
+        values = {**POOL_DEFAULTS, **call_arguments(node, names)}
     values["stride"] = values["stride"] or values["kernel_size"]
     return tuple(values[name] for name in names[1:])
 
@@ -341,11 +358,23 @@ def _is_batch_size(node) -> bool:
         whole = node.args[0]
         return node.args[1] == 0 and (whole.target is getattr or whole.target == "size" and len(whole.args) == 1
                                       and not whole.kwargs)
-    return node.target == "size" and _call_arguments(node, ("input", "dim")).get("dim") == 0
+    return node.target == "size" and call_arguments(node, ("input", "dim")).get("dim") == 0
 
 
-def _target_name(node: fx.Node) -> str:
-    return getattr(node.target, "__name__", str(node.target))
+def _pass_on_negative_values(nodes: list) -> None:
+    """Pools and sums that read a foreign activation's values (which may be negative) pass them on unclipped, as
+    the module does, until activation_adaptation makes every activation the chip's ReLU."""
+    signed = []
+    for node in nodes:
+        owner = getattr(node, "perceptron", None)
+        reads_signed = any(signed[s] for s in node.sources)
+        if owner is not None:
+            signed.append(owner.activation is not None and owner.activation.kind != "relu")
+        elif getattr(node, "activation", None) is not None and reads_signed:
+            node.activation.set_foreign("identity")
+            signed.append(True)
+        else:
+            signed.append(reads_signed)
 
 
 def convert(module: nn.Module, input_shape: tuple[int, ...], source_file: str | None = None) -> MapperGraph:
@@ -368,6 +397,8 @@ def convert(module: nn.Module, input_shape: tuple[int, ...], source_file: str | 
         converter.fail(layer, "this layer's output is never used")
     if converter.problems:
         raise Unrepresentable(converter.problems)
+    _pass_on_negative_values(converter.nodes)
     graph = MapperGraph(input_shape, converter.nodes, converter.names)
     graph.source_names, graph.notes = converter.source_names, converter.notes
+    graph.foreign_activations = list(dict.fromkeys(converter.foreign))
     return graph.eval()

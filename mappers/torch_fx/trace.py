@@ -1,12 +1,13 @@
 """Trace a user's torch module with torch.fx, keeping source lines and einops calls as single nodes."""
 
 import math
+import operator
 import re
 import traceback
 
 import einops
 import torch
-from torch import fx
+from torch import fx, nn
 
 
 class Unrepresentable(ValueError):
@@ -22,6 +23,36 @@ def source_line(node: fx.Node, source_file: str | None) -> str:
     frames = re.findall(r'File "([^"]+)", line (\d+)', node.stack_trace or "")
     chosen = [f for f in frames if source_file and f[0].endswith(source_file)] or frames
     return f"{chosen[-1][0]}:{chosen[-1][1]}" if chosen else "(no source line)"
+
+
+OPERATORS = {operator.add: "+", operator.iadd: "+=", operator.sub: "-", operator.isub: "-=", operator.mul: "*",
+             operator.imul: "*=", operator.truediv: "/", operator.matmul: "@", operator.neg: "unary -",
+             operator.getitem: "indexing"}
+
+
+def operation(node: fx.Node, module) -> str:
+    """What `node` does as its author wrote it: a module's class (`nn.Tanh`, or the user's own), a function
+    (`F.gelu`, `torch.sigmoid`, `+`), a method (`Tensor.view`)."""
+    if module is not None:
+        cls = type(module)
+        return f"nn.{cls.__name__}" if cls.__module__.startswith("torch.nn.") else cls.__name__
+    if node.op == "call_method":
+        return f"Tensor.{node.target}"
+    if node.op != "call_function":
+        return {"output": "the output", "placeholder": "the input"}.get(node.op, f"{node.op} {node.target}")
+    if node.target in OPERATORS:
+        return OPERATORS[node.target]
+    name, home = getattr(node.target, "__name__", str(node.target)), getattr(node.target, "__module__", None)
+    if home == "torch.nn.functional" or getattr(nn.functional, name, None) is node.target:
+        return f"F.{name}"
+    if home in (None, "torch") or getattr(torch, name, None) is node.target:
+        return f"torch.{name}"
+    return f"{home}.{name}"
+
+
+def call_arguments(node: fx.Node, names: tuple[str, ...]) -> dict:
+    """A call's arguments by name, its positional ones matched to `names` in order."""
+    return {**dict(zip(names, node.args)), **node.kwargs}
 
 
 def trace(module: torch.nn.Module, source_file: str | None = None) -> fx.GraphModule:

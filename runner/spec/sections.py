@@ -53,6 +53,7 @@ STEP_PARAMS = {
                     "batch_size": (Int(min=1), None)},
     "activation_analysis": {"quantile": (Float(min=0, max=1, min_exclusive=True), 0.999),
                             "max_samples": (Int(min=1), 2000)},
+    "activation_adaptation": TUNER,
     "clamp_adaptation": TUNER,
     "activation_shift": {},
     "activation_quantization": {**TUNER, "levels": (Int(min=2), None)},

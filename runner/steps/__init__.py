@@ -1,5 +1,6 @@
 """The pipeline steps, by the type name a spec uses."""
 
+from runner.steps.activation_adaptation import ActivationAdaptationStep
 from runner.steps.activation_analysis import ActivationAnalysisStep
 from runner.steps.activation_quantization import ActivationQuantizationStep
 from runner.steps.activation_shift import ActivationShiftStep
@@ -22,7 +23,7 @@ from runner.steps.weight_quantization import WeightQuantizationStep
 
 STEPS = {step.type: step for step in (
     ModelConfigurationStep, ArchitectureSearchStep, ModelBuildingStep, TorchMappingStep, PretrainingStep,
-    WeightPreloadingStep, ActivationAnalysisStep, ClampAdaptationStep,
+    WeightPreloadingStep, ActivationAdaptationStep, ActivationAnalysisStep, ClampAdaptationStep,
     ActivationShiftStep, ActivationQuantizationStep, WeightQuantizationStep, QuantizationVerificationStep,
     NormalizationFusionStep, SoftCoreMappingStep, CoreQuantizationVerificationStep, CoreFlowTuningStep,
     HardCoreMappingStep, SimulationStep, SanafeSimulationStep,

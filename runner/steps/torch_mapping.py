@@ -24,10 +24,14 @@ class TorchMappingStep(ModelBuildingStep):
             return [f"torch_mapping converts `model: builder: torch` models; builder '{spec.model.builder}' "
                     "is built by model_building"]
         try:
-            build_torch(resolved_config(spec), input_shape(**spec.section("data")))
+            graph = build_torch(resolved_config(spec), input_shape(**spec.section("data")))
         except Unrepresentable as error:
             return [unrepresentable(spec, error)]
-        return []
+        if any(entry.type == "activation_adaptation" for entry in spec.steps):
+            return []
+        return [f"{site} is not the chip's neuron (a ReLU of a weighted sum): add an `activation_adaptation` step "
+                "after pretraining, which replaces it by the chip's ReLU with brief retraining, or use nn.ReLU"
+                for site in graph.foreign_activations]
 
     def build(self, ctx, recipe):
         try:

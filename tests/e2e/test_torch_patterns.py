@@ -94,5 +94,5 @@ def test_check_says_in_one_line_that_the_final_log_softmax_is_dropped(tmp_path):
     result = subprocess.run([sys.executable, "-m", "runner.cli", str(spec), "--check"], capture_output=True, text=True)
     line = next(i for i, text in enumerate(open(SOURCE), 1) if '"log_softmax": ' in text)
     assert result.returncode == 0 and result.stderr == ""
-    assert result.stdout.splitlines()[1] == (f"{spec}: {SOURCE}:{line}: the final log_softmax is dropped: the chip "
+    assert result.stdout.splitlines()[1] == (f"{spec}: {SOURCE}:{line}: the final F.log_softmax is dropped: the chip "
                                              "predicts the class of the largest score, which it does not change")

@@ -54,7 +54,7 @@ class ResidualNet(nn.Module):
 
     def forward(self, x):
         h = torch.relu(self.fc1(x))
-        return self.out(torch.sigmoid(self.fc2(h)) + h)
+        return self.out(torch.sin(self.fc2(h)) + h)
 
 
 class BranchyNet(nn.Module):
@@ -305,3 +305,83 @@ class GroupedResidualNet(nn.Module):
     def forward(self, x):
         x = torch.relu(self.stem(x))
         return self.fc(torch.flatten(torch.relu(self.conv(x) + x), 1))
+
+
+class TanhLeNet(nn.Module):
+    """LeNet-5 as a course writes it, for 8x8 digits: Tanh after every layer, average pools, three linear layers."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv2d(1, 6, 5, padding=2), nn.Conv2d(6, 16, 3, padding=1)
+        self.pool = nn.AvgPool2d(2)
+        self.fc1, self.fc2, self.fc3 = nn.Linear(16 * 2 * 2, 48), nn.Linear(48, 32), nn.Linear(32, 10)
+        self.tanh = nn.Tanh()
+
+    def forward(self, x):
+        x = self.pool(self.tanh(self.conv1(x)))
+        x = self.pool(torch.tanh(self.conv2(x)))
+        x = x.view(x.size(0), -1)
+        return self.fc3(self.tanh(self.fc2(self.tanh(self.fc1(x)))))
+
+
+class GeluMLP(nn.Module):
+    """A transformer-style MLP: GELU between linear layers, LayerNorm-free."""
+
+    def __init__(self, hidden: int = 64):
+        super().__init__()
+        self.fc1, self.fc2, self.fc3 = nn.Linear(64, hidden), nn.Linear(hidden, hidden), nn.Linear(hidden, 10)
+        self.act = nn.GELU()
+
+    def forward(self, x):
+        x = torch.flatten(x, 1)
+        return self.fc3(nn.functional.gelu(self.fc2(self.act(self.fc1(x)))))
+
+
+ACTIVATIONS = {
+    "GELU": nn.GELU(), "GELU_tanh": nn.GELU(approximate="tanh"), "SiLU": nn.SiLU(), "Tanh": nn.Tanh(),
+    "Sigmoid": nn.Sigmoid(), "LeakyReLU": nn.LeakyReLU(0.2), "ReLU6": nn.ReLU6(), "Hardtanh": nn.Hardtanh(-0.5, 2.0),
+    "ELU": nn.ELU(0.7),
+    "F.gelu": lambda x: nn.functional.gelu(x, approximate="tanh"), "F.silu": nn.functional.silu,
+    "torch.tanh": torch.tanh, "Tensor.sigmoid": lambda x: x.sigmoid(),
+    "F.leaky_relu": lambda x: nn.functional.leaky_relu(x, negative_slope=0.3), "F.relu6": nn.functional.relu6,
+    "F.hardtanh": lambda x: nn.functional.hardtanh(x, -2.0, 0.5), "F.elu": nn.functional.elu,
+}
+
+
+class ActivationNet(nn.Module):
+    """A convolution, BatchNorm and the activation `kind` (a key of ACTIVATIONS), an average pool, a classifier."""
+
+    def __init__(self, kind: str = "Tanh"):
+        super().__init__()
+        self.conv, self.bn = nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4)
+        self.act = ACTIVATIONS[kind]
+        self.pool, self.fc = nn.AvgPool2d(2), nn.Linear(4 * 4 * 4, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(self.act(self.bn(self.conv(x)))), 1))
+
+
+class HardswishBlock(nn.Module):
+    """A MobileNetV3 block: depthwise and pointwise convolutions with Hardswish, which no adaptation replaces."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.Hardswish())
+        self.depthwise = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False), nn.BatchNorm2d(8),
+                                       nn.ReLU())
+        self.pointwise = nn.Sequential(nn.Conv2d(8, 16, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+        self.fc = nn.Linear(16 * 8 * 8, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pointwise(self.depthwise(self.stem(x))), 1))
+
+
+class SignedInputNet(nn.Module):
+    """A Tanh applied to the input itself, before any layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(torch.tanh(x), 1))
