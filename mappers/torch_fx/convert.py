@@ -73,18 +73,23 @@ class Converter:
         self.index[node] = len(self.nodes) - 1
 
     def source(self, node: fx.Node, arg) -> int | None:
-        if arg in self.pending:
-            self.finish(arg, is_output=False, relu=False)
+        """The mapped node `node` reads as `arg` (a pending layer ends there, without activation); None, and `node`
+        skipped, when `arg` was not mapped."""
+        layer = self._pending_for(arg)
+        if layer is not None:
+            self.finish(layer, is_output=False, relu=False)
         if arg not in self.index:
+            self.skip(node)
             return None
         return self.index[arg]
 
     def finish(self, layer_node: fx.Node, *, is_output: bool, relu: bool, foreign: tuple | None = None) -> None:
         pending = self.pending.pop(layer_node)
         if not relu and not is_output:
-            self.fail(pending["at"], "a Linear/Conv2d must be followed by a ReLU (chip neurons are ReLUs) unless "
-                                     "it is the network's output")
-            return
+            self.fail(pending["node"], "its output is read without an activation, but chip neurons are ReLUs of "
+                                       "weighted sums: end it with a ReLU (or an activation activation_adaptation "
+                                       "replaces), unless it is the network's output")
+            return self.skip(pending["at"])
         perceptron = self._perceptron(pending, "perceptron", is_output=not relu)
         if foreign is not None:
             perceptron.activation.set_foreign(*foreign)
@@ -162,11 +167,7 @@ class Converter:
             self._max_pool(node, module)
         elif isinstance(module, nn.AdaptiveAvgPool2d) or (op == "call_function" and
                                                           target is nn.functional.adaptive_avg_pool2d):
-            size = module.output_size if module is not None else node.args[1]
-            if size not in (1, (1, 1)):
-                return self.fail(node, "only global average pooling (output size 1) maps exactly to cores")
-            channels = node.args[0].meta["shape"][1]
-            self._structural(node, lambda s: GlobalAvgPoolMapper(s, channels), node.args[0])
+            self._adaptive_average_pool(node)
         elif isinstance(module, nn.Flatten) or (op == "call_function" and target in (torch.flatten, torch.reshape)) \
                 or (op == "call_method" and target in ("flatten", "view", "reshape")):
             if not self._flattens(node, module):
@@ -252,6 +253,21 @@ class Converter:
                                    "chip's average pools do not have: pool without ceil_mode")
         channels = node.args[0].meta["shape"][1]
         self._structural(node, lambda s: AvgPoolMapper(s, kernel, stride, channels), node.args[0])
+
+    def _adaptive_average_pool(self, node: fx.Node) -> None:
+        """An adaptive average pool as the pool it is on this input: global (output 1x1), none (output = input, as
+        VGG's 7x7 on 7x7 features) or a k x k average pool (the input's sides k times the output's)."""
+        (channels, *sides), (_, *out) = node.args[0].meta["shape"][1:], node.meta["shape"][1:]
+        if out == [1, 1]:
+            return self._structural(node, lambda s: GlobalAvgPoolMapper(s, channels), node.args[0])
+        if out == sides:
+            return self._alias(node, node.args[0])
+        kernel = sides[0] // out[0]
+        if sides != [kernel * n for n in out]:
+            return self.fail(node, f"an adaptive pool from {tuple(sides)} to {tuple(out)} has windows of unequal "
+                                   "sizes, which no chip pool has: choose an output size that divides the input's "
+                                   "sides by one factor, or 1")
+        self._structural(node, lambda s: AvgPoolMapper(s, kernel, kernel, channels), node.args[0])
 
     def _final_softmax(self, node: fx.Node, module) -> None:
         """A softmax or log-softmax over the classes as the network's last operation: dropped, since the prediction
@@ -379,7 +395,7 @@ def _pass_on_negative_values(nodes: list) -> None:
 
 def convert(module: nn.Module, input_shape: tuple[int, ...], source_file: str | None = None) -> MapperGraph:
     """The mapper graph of `module` (in eval mode), or Unrepresentable listing every offending node."""
-    gm = trace(module.eval(), source_file)
+    gm = trace(module.eval(), source_file, input_shape)
     shapes = ShapeRecorder(gm)
     shapes.extra_traceback = False  # fx would append the whole graph to the error's message
     try:

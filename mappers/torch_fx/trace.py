@@ -55,10 +55,77 @@ def call_arguments(node: fx.Node, names: tuple[str, ...]) -> dict:
     return {**dict(zip(names, node.args)), **node.kwargs}
 
 
-def trace(module: torch.nn.Module, source_file: str | None = None) -> fx.GraphModule:
-    """The fx graph of `module`; untraceable control flow becomes one clear Unrepresentable."""
-    tracer = fx.Tracer(autowrap_modules=(math, einops), autowrap_functions=(einops.rearrange,))
-    tracer.record_stack_traces = True
+class SizedProxy(fx.Proxy):
+    """A traced tensor whose sizes are the input shape's: every axis but the batch is a number (the tutorial's
+    `for s in x.size()[1:]` traces), the batch stays a traced `x.size(0)`."""
+
+    def size(self, dim: int | None = None):
+        shape = self.tracer.shape_of(self.node)
+        if shape is None:
+            return self.tracer.create_proxy("call_method", "size", (self,) if dim is None else (self, dim), {})
+        batch = self.tracer.create_proxy("call_method", "size", (self, 0), {})
+        if dim is None:
+            return (batch, *shape[1:])
+        return batch if dim % len(shape) == 0 else shape[dim]
+
+    @property
+    def shape(self):
+        return self.size()
+
+    def dim(self):
+        shape = self.tracer.shape_of(self.node)
+        return len(shape) if shape is not None else self.tracer.create_proxy("call_method", "dim", (self,), {})
+
+
+class SizedTracer(fx.Tracer):
+    """torch.fx's tracer with SizedProxy tensors: a size is found by running the graph traced so far on one sample
+    of `input_shape`."""
+
+    def __init__(self, input_shape: tuple[int, ...] | None):
+        super().__init__(autowrap_modules=(math, einops), autowrap_functions=(einops.rearrange,))
+        self.input_shape, self.record_stack_traces, self.eager = input_shape, True, False
+
+    def proxy(self, node: fx.Node) -> fx.Proxy:
+        return SizedProxy(node, self)
+
+    def shape_of(self, node: fx.Node) -> tuple[int, ...] | None:
+        """The shape of `node`'s value on one sample (None when it is not a tensor or cannot be computed)."""
+        if self.input_shape is None:
+            return None
+        graph, copies = fx.Graph(), {}
+        for earlier in self.graph.nodes:
+            copies[earlier] = graph.node_copy(earlier, copies.__getitem__)
+            if earlier is node:
+                break
+        graph.output(copies[node])
+        self.eager = True
+        try:
+            with torch.no_grad():
+                value = _Eager(fx.GraphModule(self.root, graph)).run(torch.zeros(1, *self.input_shape))
+        except Exception:  # the full run reports what fails, with its line
+            return None
+        finally:
+            self.eager = False
+        return tuple(value.shape) if isinstance(value, torch.Tensor) else None
+
+    def getattr(self, attr, attr_val, parameter_proxy_cache):
+        """A module's parameter: traced, except while `shape_of` runs the graph."""
+        return attr_val if self.eager else super().getattr(attr, attr_val, parameter_proxy_cache)
+
+
+class _Eager(fx.Interpreter):
+    """Runs a graph while tracing goes on: a module's forward is called directly, since tracing redirects every
+    module call to the tracer."""
+
+    def call_module(self, target, args, kwargs):
+        return self.fetch_attr(target).forward(*args, **kwargs)
+
+
+def trace(module: torch.nn.Module, source_file: str | None = None,
+          input_shape: tuple[int, ...] | None = None) -> fx.GraphModule:
+    """The fx graph of `module` (sizes but the batch's known when `input_shape` is given); untraceable control flow
+    becomes one clear Unrepresentable."""
+    tracer = SizedTracer(input_shape)
     try:
         graph = tracer.trace(module)
     except KeyboardInterrupt:

@@ -73,7 +73,8 @@ def deployed(cls: str, arguments: dict, tmp_path, platform: str = "") -> dict:
 
 @pytest.mark.parametrize("cls,arguments", [
     ("NoBiasNet", {}), ("FlattenIdiomsNet", {"idiom": "view_minus_one"}), ("SoftmaxNet", {"ending": "LogSoftmax"}),
-    ("TinyResNet", {"block": "basic"}), ("TinyResNet", {"block": "bottleneck"}), ("MobileNetBlock", {})])
+    ("TinyResNet", {"block": "basic"}), ("TinyResNet", {"block": "bottleneck"}), ("MobileNetBlock", {}),
+    ("TutorialLeNet", {})])
 def test_the_chip_predicts_what_the_quantized_module_predicts(cls, arguments, tmp_path):
     sim = deployed(cls, arguments, tmp_path)
     assert sim["model_agreement"] == 1.0 and sim["accuracy"] > 0.3  # trained: 3 times chance at least

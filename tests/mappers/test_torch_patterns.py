@@ -7,7 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from mappers.graph.mappers import AvgPoolMapper, FlattenMapper, MaxPoolMapper, ResidualMapper
+from mappers.graph.mappers import (AvgPoolMapper, FlattenMapper, GlobalAvgPoolMapper, MaxPoolMapper, PerceptronMapper,
+                                   ResidualMapper)
 
 from mappers.graph.scales import compute_per_source_scales
 from mappers.ir.soft_mapping import CoreBudget, map_soft_cores
@@ -16,8 +17,9 @@ from tests.mappers import torch_models
 from tests.mappers.test_torch_fx import randomized
 from mappers.torch_fx.trace import Unrepresentable
 from runner.steps.weight_quantization import bake_quantized, prepare
-from tests.mappers.torch_models import (CeilAveragePoolNet, CeilPoolNet, FlattenIdiomsNet, GroupedResidualNet,
-                                       MobileNetBlock, NoBiasNet, SoftmaxNet, TinyResNet)
+from tests.mappers.torch_models import (AdaptivePoolNet, CeilAveragePoolNet, CeilPoolNet, FlattenIdiomsNet,
+                                       GroupedResidualNet, LinearBottleneck, MobileNetBlock, NoBiasNet, SoftmaxNet,
+                                       TinyResNet, TutorialLeNet)
 
 SOURCE = inspect.getsourcefile(torch_models)
 
@@ -169,3 +171,28 @@ def test_a_grouped_convolution_ending_a_residual_block_is_refused_alone():
     assert refusal(GroupedResidualNet()) == (
         f"{SOURCE}:{line_of('torch.relu(self.conv(x) + x)')}: +: a grouped convolution "
         "does not end a residual block on the chip: make the block's last convolution (and its downsample) groups=1")
+
+
+def test_a_loop_over_the_sizes_traces_on_the_spec_input_shape():
+    graph = assert_converts_exactly(TutorialLeNet())
+    assert [type(node) for node in graph.nodes[3:6]] == [PerceptronMapper, MaxPoolMapper, FlattenMapper]
+
+
+@pytest.mark.parametrize("size,pool", [(8, None), (4, AvgPoolMapper), (2, AvgPoolMapper), (1, GlobalAvgPoolMapper)])
+def test_an_adaptive_average_pool_is_the_pool_it_is_on_the_input(size, pool):
+    graph = assert_converts_exactly(AdaptivePoolNet(size))
+    assert [type(node) for node in graph.nodes[2:3]] == [pool or FlattenMapper]
+
+
+def test_an_adaptive_pool_with_unequal_windows_is_refused_alone():
+    assert refusal(AdaptivePoolNet(3)) == (
+        f"{SOURCE}:{line_of('pooled = self.pool(torch.relu(self.conv(x)))')}: nn.AdaptiveAvgPool2d (pool): an adaptive pool from (8, 8) to (3, 3) has windows of unequal sizes, "
+        "which no chip pool has: choose an output size that divides the input's sides by one factor, or 1")
+
+
+def test_a_linear_bottleneck_is_refused_once_at_its_layer():
+    """The projection's output reaches the next layer without an activation: that layer alone, at its line."""
+    assert refusal(LinearBottleneck()) == (
+        f"{SOURCE}:{line_of('x = x + self.conv(x)')}: nn.Conv2d (conv.3): its output is read without an "
+        "activation, but chip neurons are ReLUs of weighted sums: end it with a ReLU (or an activation "
+        "activation_adaptation replaces), unless it is the network's output")

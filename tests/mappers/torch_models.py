@@ -385,3 +385,55 @@ class SignedInputNet(nn.Module):
 
     def forward(self, x):
         return self.fc(torch.flatten(torch.tanh(x), 1))
+
+
+class TutorialLeNet(nn.Module):
+    """The PyTorch tutorial's LeNet for 8x8 digits: functional max-pools and `num_flat_features`, a loop over
+    `x.size()[1:]` (sizes but the batch's are numbers on a fixed input shape)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv2d(1, 6, 3, padding=1), nn.Conv2d(6, 16, 3, padding=1)
+        self.fc1, self.fc2 = nn.Linear(16 * 2 * 2, 32), nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = nn.functional.max_pool2d(nn.functional.relu(self.conv1(x)), (2, 2))
+        x = nn.functional.max_pool2d(nn.functional.relu(self.conv2(x)), 2)
+        x = x.view(-1, self.num_flat_features(x))
+        return self.fc2(nn.functional.relu(self.fc1(x)))
+
+    def num_flat_features(self, x):
+        num_features = 1
+        for s in x.size()[1:]:
+            num_features *= s
+        return num_features
+
+
+class AdaptivePoolNet(nn.Module):
+    """An adaptive average pool to `size` (VGG's `AdaptiveAvgPool2d((7, 7))` on 7x7 features is no pool at all)."""
+
+    def __init__(self, size: int = 4):
+        super().__init__()
+        self.conv, self.pool = nn.Conv2d(1, 3, 3, padding=1), nn.AdaptiveAvgPool2d((size, size))
+        self.fc = nn.Linear(3 * size * size, 10)
+
+    def forward(self, x):
+        pooled = self.pool(torch.relu(self.conv(x)))
+        return self.fc(torch.flatten(pooled, 1))
+
+
+class LinearBottleneck(nn.Module):
+    """MobileNetV2's inverted residual: `x + self.conv(x)` where the projection ends in BatchNorm, no activation."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU6())
+        self.conv = nn.Sequential(nn.Conv2d(8, 16, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU6(),
+                                  nn.Conv2d(16, 8, 1, bias=False), nn.BatchNorm2d(8))
+        self.head = nn.Sequential(nn.Conv2d(8, 16, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU6())
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = x + self.conv(x)
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(self.head(x), 1), 1))
