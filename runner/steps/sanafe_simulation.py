@@ -13,7 +13,7 @@ from runner.errors import UserError
 from runner.steps.chip_run import flat_inputs, spiking_options
 from runner.steps.energy import core_events
 from runner.steps.reads import SPIKING_OPTIONS
-from runner.steps.simulation import _mean, _number
+from runner.steps.figures import is_number, share
 from simulator.backends.sanafe import ENERGY, Unsupported, simulate_sanafe
 from simulator.blocks import block_program
 from simulator.energy import PRESETS, energy_pj
@@ -32,7 +32,7 @@ class SanafeSimulationStep(PipelineStep):
     requires = ("hard_mapping",)
     modes = ("rate",)
     reads = ("spiking.mode", "spiking.steps", "platform.threshold", "data") + SPIKING_OPTIONS
-    figure_checks = {**{name: _number for name in COUNTS},
+    figure_checks = {**{name: is_number for name in COUNTS},
                      "energy_j": lambda v: is_components(v), "our_energy_j": lambda v: is_components(v),
                      "first_difference": lambda v: v is None or isinstance(v, str),
                      "timing_model": lambda v: isinstance(v, str)}
@@ -74,7 +74,7 @@ class SanafeSimulationStep(PipelineStep):
 
 def is_components(value) -> bool:
     """Joules per SANA-FE energy component."""
-    return isinstance(value, dict) and set(value) == set(ENERGY) and all(map(_number, value.values()))
+    return isinstance(value, dict) and set(value) == set(ENERGY) and all(map(is_number, value.values()))
 
 
 def our_energy(program, run, samples: int, delay: int) -> dict[str, float]:
@@ -97,8 +97,8 @@ def compared(ours, theirs, labels: np.ndarray, hard) -> dict:
         "spike_counts_equal": int(equal.sum()), "spikes_identical": int(equal.all()),
         "scores_identical": int(np.array_equal(ours.scores, theirs.scores)),
         "first_difference": None if equal.all() else difference(equal, chip, theirs, hard),
-        "agreement": _mean(ours.predictions == theirs.predictions),
-        "accuracy": _mean(theirs.predictions == labels), "chip_accuracy": _mean(ours.predictions == labels),
+        "agreement": share(ours.predictions == theirs.predictions),
+        "accuracy": share(theirs.predictions == labels), "chip_accuracy": share(ours.predictions == labels),
         "timesteps": theirs.timesteps, "cycles": theirs.timesteps - 1,
         "energy_j": {k: float(v.mean()) for k, v in theirs.energy.items()},
         "latency_s": float(theirs.sim_time.mean()),

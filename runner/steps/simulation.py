@@ -21,6 +21,7 @@ from runner.check import platform_budget
 from runner.steps.chip_run import flat_inputs, spiking_options
 from runner.steps.departure import departure_per_layer, first_departure, looked_at
 from runner.steps.energy import energy_figures, is_energy
+from runner.steps.figures import is_number, is_numbers, share
 from runner.steps.latency import RASTER_SAMPLES, is_raster, is_spans, latency_figures, spike_raster
 from runner.tuning.trainer import predict
 from simulator.blocks import block_program
@@ -30,16 +31,8 @@ from simulator.options import RateOptions
 from simulator.reference import simulate_with
 
 
-def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _numbers(value) -> bool:
-    return isinstance(value, dict) and all(_number(v) for v in value.values())
-
-
 def _departures(value) -> bool:
-    return isinstance(value, dict) and all(isinstance(v, dict) and _numbers(v) and set(v) == {"differs", "saturated"}
+    return isinstance(value, dict) and all(isinstance(v, dict) and is_numbers(v) and set(v) == {"differs", "saturated"}
                                            for v in value.values())
 
 
@@ -59,8 +52,8 @@ class SimulationStep(PipelineStep):
     metric_split = "test"
     requires = ("hard_mapping", "model", "float_model")
     reads = CORE_BUDGET + ("platform.threshold", "platform.cycle_ns", "platform.energy", "spiking", "seed", "data")
-    figure_checks = {**{name: _number for name in FIGURES}, "mode": lambda v: isinstance(v, str),
-                     "spikes_per_sample": _numbers, "synaptic_ops_per_sample": _numbers, "departure": _departures,
+    figure_checks = {**{name: is_number for name in FIGURES}, "mode": lambda v: isinstance(v, str),
+                     "spikes_per_sample": is_numbers, "synaptic_ops_per_sample": is_numbers, "departure": _departures,
                      "first_departure": lambda v: v is None or isinstance(v, str),
                      "evaluation": lambda v: isinstance(v, str), "latency_per_layer": is_spans, "raster": is_raster,
                      "energy": is_energy}
@@ -95,13 +88,13 @@ class SimulationStep(PipelineStep):
         samples = looked_at(spiking.mode, chip.predictions, model)
         figures = {
             "mode": spiking.mode, "steps": spiking.steps, "samples": len(labels),
-            "accuracy": _mean(chip.predictions == labels),
-            "model_accuracy": _mean(model == labels),
-            "float_accuracy": _mean(float_model == labels),
-            "model_agreement": _mean(chip.predictions == model),
+            "accuracy": share(chip.predictions == labels),
+            "model_accuracy": share(model == labels),
+            "float_accuracy": share(float_model == labels),
+            "model_agreement": share(chip.predictions == model),
             "reference_samples": checked,
-            "agreement": _mean(chip_part.predictions == reference.predictions),
-            "hard_agreement": _mean(chip_part.predictions == hard_run.predictions),
+            "agreement": share(chip_part.predictions == reference.predictions),
+            "hard_agreement": share(chip_part.predictions == hard_run.predictions),
             "hard_identical": int(chip_part.same_as(hard_run, exact=spiking.mode != "ttfs")),
             "soft_cores": len(mapping.ir.cores), "hard_cores": mapping.hard_cores,
             "hard_cores_lower_bound": mapping.lower_bound, "hard_cores_per_type": mapping.cores_per_type(),
@@ -131,7 +124,3 @@ def per_layer(ir, per_core: np.ndarray, samples: int) -> dict[str, float]:
         layer = layer_of(core.layer)
         totals[layer] = totals.get(layer, 0.0) + float(count)
     return {layer: round(total / samples, 2) for layer, total in totals.items()}
-
-
-def _mean(mask: np.ndarray) -> float:
-    return round(float(np.mean(mask)), 6)
