@@ -20,7 +20,8 @@ from runner.steps.weight_preloading import trained_tensors
 SPECS = sorted((Path(__file__).resolve().parents[2] / "spec").glob("*.yaml"))
 MODES = ("ttfs", "ttfs_quantized", "rate")
 SMALL_PARAMS = {"epochs": 1, "tuner_epochs": 1, "max_cycles": 1, "trials": 2, "proxy_epochs": 1, "max_samples": 16,
-                "batch_size": 16, "samples": 16}
+                "batch_size": 160, "samples": 16}
+"""Brief runs; `batch_size` 160 holds every tiny split in one batch (simulation's torch references get a tenth)."""
 
 
 def tiny_data(spec) -> DataSplits:
