@@ -1,5 +1,7 @@
 """The exported chip, run by a real consumer: nirtorch with a node map written from NIR's definitions (dt = 1
-cycle, our metadata unread) gives the class scores of `simulate()` on every sample."""
+cycle, our metadata unread) gives the class scores of `simulate()` on every sample, and its predictions.
+
+Equal to float64 rounding: an output I adds r x each cycle where the chip divides its integer potential once."""
 
 import dataclasses
 
@@ -90,23 +92,27 @@ class DelayLine(torch.nn.Module):
         return line[0], line[1:]
 
 
-def on_a_loop(graph, name: str) -> bool:
-    """Whether node `name`'s output comes back to it."""
-    seen, todo = set(), [b for a, b in graph.edges if a == name]
+def reaches_itself(after: dict, name: str) -> bool:
+    """Whether node `name`'s output comes back to it (`after`: each node's readers)."""
+    seen, todo = set(), list(after.get(name, []))
     while todo:
         node = todo.pop()
         if node == name:
             return True
         if node not in seen:
             seen.add(node)
-            todo.extend(b for a, b in graph.edges if a == node)
+            todo.extend(after.get(node, []))
     return False
 
 
 def node_map(graph) -> dict:
     """NIR's definitions in discrete time. nirtorch feeds a loop's back edge the output of the previous call, one
     cycle of delay already, so a Delay on a loop adds one cycle less there."""
-    looped = {id(node) for name, node in graph.nodes.items() if isinstance(node, nir.Delay) and on_a_loop(graph, name)}
+    after = {}
+    for a, b in graph.edges:
+        after.setdefault(a, []).append(b)
+    looped = {id(node) for name, node in graph.nodes.items()
+              if isinstance(node, nir.Delay) and reaches_itself(after, name)}
     delay = lambda node: DelayLine(int(node.delay.max()) - (id(node) in looped))
     return {nir.Affine: Affine, nir.Scale: Scale, nir.Threshold: Threshold, nir.I: Integrator,
             nir.IF: IntegrateAndFire, nir.Delay: delay}
