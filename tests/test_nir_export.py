@@ -38,14 +38,14 @@ def effective_inputs(graph, target: str, size: int) -> np.ndarray:
 
 def check_neurons(graph, c: int, theta: np.ndarray, kind: int) -> None:
     """Core c's neurons under NIR's definitions: IF or I, Threshold, Scale(-theta) and Delay; I; Scale."""
-    node, spiking, steps = graph.nodes[f"core{c}"], graph.metadata, graph.metadata["steps"]
-    fire_above = theta - 0.5 if spiking["thresholding"] == "<=" else theta
+    node, settings = graph.nodes[f"core{c}"], graph.metadata
+    fire_above = theta - 0.5 if settings["thresholding"] == "<=" else theta
     if kind == 2:
         assert isinstance(node, nir.I)
-        np.testing.assert_array_equal(node.r, 1 / (steps * theta))
+        np.testing.assert_array_equal(node.r, 1 / (settings["steps"] * theta))
     elif kind == 1:
         assert isinstance(node, nir.Scale) and (node.scale == 1).all()
-    elif spiking["firing"] == "novena":
+    elif settings["firing"] == "novena":
         assert isinstance(node, nir.IF) and node.metadata["reset"] == "zero"
         np.testing.assert_array_equal(node.v_threshold, fire_above)
         assert (node.r == 1).all() and (node.v_reset == 0).all()
@@ -57,6 +57,9 @@ def check_neurons(graph, c: int, theta: np.ndarray, kind: int) -> None:
         assert (graph.nodes[f"core{c}.reset_delay"].delay == 1).all()
         loop = [f"core{c}.membrane", f"core{c}", f"core{c}.reset", f"core{c}.reset_delay", f"core{c}.membrane"]
         assert set(zip(loop, loop[1:])) <= set(graph.edges)
+    if kind == 0:
+        equal = settings["thresholding"] == "<="
+        assert node.metadata["fires_when"] == ("v >= threshold" if equal else "v > threshold")
 
 
 def check_against_program(graph, program):
