@@ -1,18 +1,23 @@
-"""Export a rate-coded chip as NIR: each core as synapse nodes into integrate-and-fire neurons.
+"""Export a rate-coded chip as NIR: the chip itself, computed by plain NIR nodes under NIR's own definitions.
 
-Conventions (NIR has no node for them; documented in the README):
+Time: discrete, dt = 1 cycle; a spike is a unit input for one cycle; an Affine's bias (the always-on axon) is
+added once per cycle; the inputs spike in the first `steps` cycles, and the graph runs `cycles` cycles (more
+than `steps` only where every core hop delays by a cycle); the class scores are the output node's values after
+the last cycle.
+
+Conventions:
 * a core reads values of several producers, so it gets one Affine synapse node per producer
   (NIR sums a node's inputs); the always-on axon is the bias;
-* spiking cores are `IF` nodes with r = 1 per cycle; reset by subtraction ("default" firing) and
-  firing at v >= threshold are stated in the node's metadata (`reset`, `fires_when`);
-* output cores are `I` nodes (the membrane potential is the class score); partial-sum cores are
-  `Scale` nodes of ones (their raw input current passes on);
-* a compute op gathers its rows with 0/1 synapse nodes into an op node: a `Linear` whose weights
-  sum each row (the op's factors for weighted sums), with metadata `crossbar_op` "max" or "sum"; a
-  max op's reader must take each row's maximum instead. Ops act on spike counts between
-  stages (metadata `stage`), and their result is replayed as an evenly spaced spike train;
-* every core node keeps its exact weights, thresholds, value sources and hard-core placement as
-  metadata.
+* a core that resets by subtraction ("default" firing) is an I (r = 1) into a Threshold, the spikes fed back
+  through Scale(-threshold) and a one-cycle Delay into the I: u_t = u_{t-1} + x_t - threshold z_{t-1}; a core
+  that resets to zero ("novena") is NIR's IF (r = 1, v_reset = 0);
+* NIR fires on v > threshold; a chip firing at v >= threshold (thresholding "<=") is written with
+  threshold - 1/2, the same on its integer potentials;
+* output cores are I nodes with r = 1 / (steps x threshold): their state is the class score; partial-sum cores
+  are Scale nodes of ones (their raw input current passes on);
+* with a one-cycle synaptic delay, every core's output reaches other cores through a one-cycle Delay;
+* the node `core<k>` makes core k's output and keeps, as metadata, its exact integer weights, thresholds, value
+  sources and hard-core placement, and says when it fires (`fires_when`) and how it resets (`reset`).
 """
 
 import os
@@ -20,10 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
+from mappers.hardware.lowering import chip_program
 from runner.errors import UserError
-from simulator.kernels.common import stage_bounds
+from simulator.timing import schedule
 
-FORMAT = "crossbar-runner NIR export, version 1"
+FORMAT = "crossbar-runner NIR export, version 2"
 
 
 class ValueOwners:
@@ -37,8 +43,6 @@ class ValueOwners:
         self.claim("input", 2, ir.n_inputs)
         for c, (core, start) in enumerate(zip(ir.cores, ir.core_values)):
             self.claim(f"core{c}", start, core.neurons)
-        for o, (op, start) in enumerate(zip(ir.ops, ir.op_values)):
-            self.claim(f"op{o}", start, op.outputs)
 
     def claim(self, name: str, start: int, count: int) -> None:
         self.owner[start:start + count] = len(self.names)
@@ -62,60 +66,85 @@ def synapses(nir, owners: ValueOwners, target: str, sources: np.ndarray, weights
     return nodes
 
 
+def subtracting_neurons(nir, name: str, thresholds: np.ndarray, fire_above: np.ndarray, metadata: dict):
+    """(nodes, edges, input node) of neurons that subtract their threshold when they fire."""
+    membrane, reset, delay = f"{name}.membrane", f"{name}.reset", f"{name}.reset_delay"
+    nodes = {membrane: nir.I(np.ones(len(thresholds))), name: nir.Threshold(fire_above, metadata=metadata),
+             reset: nir.Scale(-thresholds), delay: nir.Delay(np.ones(len(thresholds)))}
+    return nodes, [(membrane, name), (name, reset), (reset, delay), (delay, membrane)], membrane
+
+
+def core_neurons(nir, name: str, core, spiking, metadata: dict):
+    """(nodes, edges, input node) of core `name`'s neurons under NIR's definitions."""
+    theta, ones = np.asarray(core.thresholds, np.float64), np.ones(core.neurons)
+    if core.is_output:
+        return {name: nir.I(1 / (spiking.steps * theta), metadata=metadata)}, [], name
+    if core.partial:
+        return {name: nir.Scale(ones, metadata=metadata)}, [], name
+    fire_above = theta - 0.5 if spiking.thresholding == "<=" else theta
+    metadata.update(reset="zero" if spiking.firing == "novena" else "subtract",
+                    fires_when="v >= threshold" if spiking.thresholding == "<=" else "v > threshold")
+    if spiking.firing == "novena":
+        return {name: nir.IF(ones, fire_above, np.zeros(core.neurons), metadata=metadata)}, [], name
+    return subtracting_neurons(nir, name, theta, fire_above, metadata)
+
+
+def refusal(ir, spiking) -> str | None:
+    """Why the chip cannot be written as NIR under its definitions, if it cannot."""
+    if spiking.mode != "rate":
+        return (f"NIR has no fire-once (time-to-first-spike) neuron, so a chip in mode '{spiking.mode}' cannot be "
+                "written as NIR; export a rate-coded spec, or write the mapping itself with `--export json DIR`")
+    if ir.ops:
+        kinds = ", ".join(sorted({op.kind for op in ir.ops}))
+        return (f"the chip runs {len(ir.ops)} compute op(s) ({kinds}) on the host, on spike counts between stages: "
+                "NIR's nodes compute per cycle, so one NIR graph cannot say it; put max-pools on neural cores "
+                "(platform.max_pool: cores), or write the mapping itself with `--export json DIR`")
+    if spiking.thresholding == "<=" and not ir.integer:
+        return ("NIR fires on v > threshold; a chip firing at v >= threshold is written with threshold - 1/2, "
+                "exact only on integer potentials, and this chip's weights are not integers; quantize them "
+                "(weight_quantization) or use thresholding '<'")
+    return None
+
+
 def nir_graph(mapping, spiking):
     """The NIR graph of a hard-core mapping simulated with `spiking` settings (rate coding only)."""
     import nir
 
-    if spiking.mode != "rate":
-        raise UserError("NIR has no fire-once (time-to-first-spike) neuron, so a chip in mode "
-                        f"'{spiking.mode}' cannot be written as NIR; export a rate-coded spec, or write the mapping "
-                        "itself with `--export json DIR`")
     ir = mapping.ir
-    owners = ValueOwners(ir)
-    ends = stage_bounds(np.array([op.position for op in ir.ops], np.int64), len(ir.cores)).tolist()
-    stage_of = np.searchsorted(ends, np.arange(len(ir.cores)), side="right")
+    why = refusal(ir, spiking)
+    if why:
+        raise UserError(why)
+    owners, delay = ValueOwners(ir), spiking.synaptic_delay
     nodes, edges = {"input": nir.Input({"input": np.array([ir.n_inputs])})}, []
 
-    def connect(target: str, sources, weights) -> None:
+    def connect(target: str, into: str, sources, weights, hop: int) -> None:
         for name, (producer, node) in synapses(nir, owners, target, sources, weights).items():
+            if hop and producer != "input":
+                if f"{producer}.hop" not in nodes:
+                    nodes[f"{producer}.hop"] = nir.Delay(np.ones(owners.widths[owners.names.index(producer)]))
+                    edges.append((producer, f"{producer}.hop"))
+                producer = f"{producer}.hop"
             nodes[name] = node
-            edges.extend([(producer, name), (name, target)])
+            edges.extend([(producer, name), (name, into)])
 
     for c, core in enumerate(ir.cores):
-        name, ones = f"core{c}", np.ones(core.neurons)
         h = int(mapping.hard_core[c])
         kind = "output" if core.is_output else "partial" if core.partial else "spiking"
-        metadata = {"kind": kind, "layer": core.layer, "stage": int(stage_of[c]), "first_value": ir.core_values[c],
-                    "weights": core.weights,
+        metadata = {"kind": kind, "layer": core.layer, "first_value": ir.core_values[c], "weights": core.weights,
                     "thresholds": core.thresholds, "sources": np.asarray(core.sources, np.int64), "hard_core": h,
                     "hard_core_type": mapping.core_types[mapping.core_type[h]][:2], "axon_offset":
                     int(mapping.axon_offset[c]), "neuron_offset": int(mapping.neuron_offset[c])}
-        if kind == "spiking":
-            metadata.update(reset="zero" if spiking.firing == "novena" else "subtract",
-                            fires_when="v >= threshold" if spiking.thresholding == "<=" else "v > threshold")
-            nodes[name] = nir.IF(ones, np.asarray(core.thresholds, np.float64), np.zeros(core.neurons),
-                                 metadata=metadata)
-        elif kind == "output":
-            nodes[name] = nir.I(ones, metadata=metadata)
-        else:
-            nodes[name] = nir.Scale(ones, metadata=metadata)
-        connect(name, core.sources, core.weights)
-    for o, op in enumerate(ir.ops):
-        name, (outputs, width) = f"op{o}", op.sources.shape
-        connect(f"{name}.rows", op.sources.ravel(), np.eye(outputs * width))
-        factors = op.factors if op.kind == "sum" else np.ones(op.sources.shape)
-        reduce = np.zeros((outputs, outputs * width))
-        reduce[np.repeat(np.arange(outputs), width), np.arange(outputs * width)] = factors.ravel()
-        nodes[f"{name}.rows"] = nir.Scale(np.ones(outputs * width))
-        nodes[name] = nir.Linear(reduce, metadata={"crossbar_op": op.kind, "layer": op.layer, "stage_end": op.position,
-                                                   "first_value": ir.op_values[o],
-                                                   "sources": op.sources, "eps": float(getattr(op, "eps", 0.0))})
-        edges.append((f"{name}.rows", name))
-    connect("output", ir.outputs, np.eye(len(ir.outputs)))
+        made, loop, into = core_neurons(nir, f"core{c}", core, spiking, metadata)
+        nodes.update(made)
+        edges.extend(loop)
+        connect(f"core{c}", into, core.sources, core.weights, delay)
+    connect("output", "output", ir.outputs, np.eye(len(ir.outputs)), 0)
     nodes["output"] = nir.Output({"output": np.array([len(ir.outputs)])})
-    metadata = {"format": FORMAT, "mode": "rate", "steps": int(spiking.steps), "encoding": spiking.encoding,
-                "firing": spiking.firing, "thresholding": spiking.thresholding, "stages": len(ends),
-                "conventions": __doc__.split("Conventions", 1)[1].strip()}
+    cycles = schedule(chip_program(ir, "rate", spiking.steps), delay).latency
+    time, conventions = __doc__.split("Time: ", 1)[1].split("\n\nConventions:")
+    metadata = {"format": FORMAT, "mode": "rate", "steps": int(spiking.steps), "cycles": int(cycles),
+                "encoding": spiking.encoding, "firing": spiking.firing, "thresholding": spiking.thresholding,
+                "synaptic_delay": int(delay), "time": " ".join(time.split()), "conventions": conventions.strip()}
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata=metadata, type_check=True)
 
 

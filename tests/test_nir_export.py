@@ -1,5 +1,6 @@
 """NIR export: every rate-coded spec's chip is written, read back with `nir`, and checked against its program."""
 
+import dataclasses
 from types import SimpleNamespace
 
 import nir
@@ -11,73 +12,104 @@ from mappers.hardware.mapping import map_hard_cores
 from runner.check import platform_budget
 from runner.errors import UserError
 from runner.nir_export import nir_graph
-from tests.simulator.spec_programs import SPECS, random_integer_ir, spec_ir
+from simulator.timing import schedule
+from tests.simulator.spec_programs import SPECS, spec_ir, spec_mapping
 
 
 def effective_inputs(graph, target: str, size: int) -> np.ndarray:
     """(outputs x values) matrix: what `target` receives from every value of the chip, read off the graph."""
-    names = {"input": (2, graph.nodes["input"].input_type["input"][0])}
-    for name, node in graph.nodes.items():
-        if name.startswith(("core", "op")) and "." not in name:
-            names[name] = (int(node.metadata["first_value"]), None)
+    starts = {"input": 2} | {name: int(node.metadata["first_value"]) for name, node in graph.nodes.items()
+                             if name.startswith("core") and "." not in name}
+    into = f"{target}.membrane" if f"{target}.membrane" in graph.nodes else target
+    hop = graph.metadata["synaptic_delay"] == 1 and target != "output"  # the readout is read at the end
     matrix = None
     for synapse, node in graph.nodes.items():
         if not synapse.startswith(f"{target}.from."):
             continue
-        assert (synapse, target) in graph.edges
+        assert (synapse, into) in graph.edges
         producer = synapse.split(".from.")[1]
-        assert (producer, synapse) in graph.edges
+        assert (f"{producer}.hop" if hop and producer != "input" else producer, synapse) in graph.edges
         if matrix is None:
             matrix = np.zeros((node.weight.shape[0], size))
-        start = names[producer][0]
-        matrix[:, start:start + node.weight.shape[1]] += node.weight
+        matrix[:, starts[producer]:starts[producer] + node.weight.shape[1]] += node.weight
         matrix[:, 1] += node.bias
     return matrix
 
 
+def check_neurons(graph, c: int, theta: np.ndarray, kind: int) -> None:
+    """Core c's neurons under NIR's definitions: IF or I, Threshold, Scale(-theta) and Delay; I; Scale."""
+    node, settings = graph.nodes[f"core{c}"], graph.metadata
+    fire_above = theta - 0.5 if settings["thresholding"] == "<=" else theta
+    if kind == 2:
+        assert isinstance(node, nir.I)
+        np.testing.assert_array_equal(node.r, 1 / (settings["steps"] * theta))
+    elif kind == 1:
+        assert isinstance(node, nir.Scale) and (node.scale == 1).all()
+    elif settings["firing"] == "novena":
+        assert isinstance(node, nir.IF) and node.metadata["reset"] == "zero"
+        np.testing.assert_array_equal(node.v_threshold, fire_above)
+        assert (node.r == 1).all() and (node.v_reset == 0).all()
+    else:
+        assert isinstance(node, nir.Threshold) and node.metadata["reset"] == "subtract"
+        np.testing.assert_array_equal(node.threshold, fire_above)
+        assert (graph.nodes[f"core{c}.membrane"].r == 1).all()
+        np.testing.assert_array_equal(graph.nodes[f"core{c}.reset"].scale, -theta)
+        assert (graph.nodes[f"core{c}.reset_delay"].delay == 1).all()
+        loop = [f"core{c}.membrane", f"core{c}", f"core{c}.reset", f"core{c}.reset_delay", f"core{c}.membrane"]
+        assert set(zip(loop, loop[1:])) <= set(graph.edges)
+    if kind == 0:
+        equal = settings["thresholding"] == "<="
+        assert node.metadata["fires_when"] == ("v >= threshold" if equal else "v > threshold")
+
+
 def check_against_program(graph, program):
-    """Every core: weights (through its synapses), thresholds, kind; every op: its rows and reduction."""
+    """Every core: weights (through its synapses), thresholds, neurons; the readout."""
     for c in range(program.n_cores):
-        node = graph.nodes[f"core{c}"]
         expected = np.zeros((program.neuron_count[c], program.n_values))
         np.add.at(expected.T, program.core_sources(c), program.core_weights(c))
         expected[:, 0] = 0
         got = effective_inputs(graph, f"core{c}", program.n_values)
         np.testing.assert_array_equal(got, expected)
-        np.testing.assert_array_equal(node.metadata["weights"], program.core_weights(c))
-        kind = {0: nir.IF, 1: nir.Scale, 2: nir.I}[int(program.core_kind[c])]
-        assert isinstance(node, kind)
-        if kind is nir.IF:
-            theta = program.thresholds[program.neuron_offset[c]:program.neuron_offset[c] + program.neuron_count[c]]
-            np.testing.assert_array_equal(node.v_threshold, theta)
-            assert node.metadata["reset"] == "subtract"
-    for o in range(len(program.op_position)):
-        rows = program.op_sources[program.op_source_offset[o]:program.op_source_offset[o + 1]]
-        expected = np.zeros((len(rows), program.n_values))
-        expected[np.arange(len(rows)), rows] = 1
-        expected[:, 0] = 0
-        np.testing.assert_array_equal(effective_inputs(graph, f"op{o}.rows", program.n_values), expected)
-        assert graph.nodes[f"op{o}"].metadata["crossbar_op"] == ("max" if program.op_kind[o] == 0 else "sum")
-        assert (f"op{o}.rows", f"op{o}") in graph.edges
+        np.testing.assert_array_equal(graph.nodes[f"core{c}"].metadata["weights"], program.core_weights(c))
+        theta = program.thresholds[program.neuron_offset[c]:program.neuron_offset[c] + program.neuron_count[c]]
+        check_neurons(graph, c, theta, int(program.core_kind[c]))
     readout = effective_inputs(graph, "output", program.n_values)
     np.testing.assert_array_equal(np.argmax(readout, axis=1), program.output_values)
 
 
 RATE_SPECS = [name for name in SPECS if spec_ir(name)[0].spiking.mode == "rate"]
+SPIKING = [{}, {"thresholding": "<="}, {"firing": "novena"}, {"firing": "novena", "thresholding": "<=",
+                                                              "synaptic_delay": 1}]
 
 
+@pytest.mark.parametrize("change", SPIKING)
 @pytest.mark.parametrize("name", RATE_SPECS)
-def test_rate_spec_exports_and_reads_back(name, tmp_path):
-    spec, ir = spec_ir(name)
-    ir = random_integer_ir(ir, 0, spec.spiking.steps)
-    types = platform_budget(spec.platform)[1]
-    mapping = map_hard_cores(ir, types, spec.platform.threshold)
-    nir.write(tmp_path / "chip.nir", nir_graph(mapping, spec.spiking))
+def test_rate_spec_exports_and_reads_back(name, change, tmp_path):
+    spec, mapping = spec_mapping(name, max_pool="cores")
+    spiking = dataclasses.replace(spec.spiking, **change)
+    nir.write(tmp_path / "chip.nir", nir_graph(mapping, spiking))
     graph = nir.read(tmp_path / "chip.nir")
-    assert graph.metadata["mode"] == "rate" and graph.metadata["steps"] == spec.spiking.steps
-    check_against_program(graph, chip_program(ir, "rate", spec.spiking.steps))
+    assert graph.metadata["mode"] == "rate" and graph.metadata["steps"] == spiking.steps
+    program = chip_program(mapping.ir, "rate", spiking.steps)
+    assert graph.metadata["cycles"] == schedule(program, spiking.synaptic_delay).latency
+    assert graph.metadata["time"].startswith("discrete, dt = 1 cycle; a spike is a unit input for one cycle")
+    check_against_program(graph, program)
     placed = graph.nodes["core0"].metadata
     assert placed["hard_core"] == mapping.hard_core[0] and placed["axon_offset"] == mapping.axon_offset[0]
+
+
+def test_host_compute_ops_are_refused_never_written_as_sums():
+    spec, mapping = spec_mapping("quickstart_conv_rate")
+    assert mapping.ir.ops
+    with pytest.raises(UserError, match=r"runs 1 compute op\(s\) \(max\) on the host.*platform.max_pool: cores"):
+        nir_graph(mapping, spec.spiking)
+
+
+def test_a_chip_firing_at_equality_with_real_weights_is_refused():
+    spec, ir = spec_ir("quickstart_mlp_rate")
+    mapping = map_hard_cores(ir, platform_budget(spec.platform)[1], spec.platform.threshold)
+    with pytest.raises(UserError, match="exact only on integer potentials"):
+        nir_graph(mapping, dataclasses.replace(spec.spiking, thresholding="<="))
 
 
 def test_ttfs_is_refused_with_a_clear_message():

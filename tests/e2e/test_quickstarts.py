@@ -17,6 +17,7 @@ from runner.run_directory import RunDirectory
 from runner.spec import load_spec
 from runner.steps.departure import departure_per_layer, first_departure, looked_at
 from simulator.hard_reference import HardCoreReference
+from tests.test_nir_consumer import nirtorch_scores
 from tests.test_nir_export import check_against_program
 
 SPECS = Path(__file__).resolve().parents[2] / "spec"
@@ -103,13 +104,28 @@ def test_departure_points_at_the_first_layer_that_differs(tmp_path):
     assert first_departure(departure) == "fc2"
 
 
-@pytest.mark.parametrize("spec", ["quickstart_mlp_rate.yaml", "quickstart_conv_rate.yaml"])
-def test_rate_quickstarts(spec, tmp_path):
-    sim = simulate_spec(spec, tmp_path)
+def test_rate_mlp_quickstart_runs_in_nirtorch_as_on_the_chip(tmp_path):
+    sim = simulate_spec("quickstart_mlp_rate.yaml", tmp_path)
     assert sim["agreement"] == 1.0
     assert sim["accuracy"] >= sim["float_accuracy"] - 0.01
-    written = export_nir(RunDirectory(tmp_path / "run"), load_spec(SPECS / spec).spiking, tmp_path / "chip.nir")
-    check_against_program(nir.read(written), RunDirectory(tmp_path / "run").chip())
+    spec, run = load_spec(SPECS / "quickstart_mlp_rate.yaml"), RunDirectory(tmp_path / "run")
+    graph = nir.read(export_nir(run, spec.spiking, tmp_path / "chip.nir"))
+    check_against_program(graph, run.chip())
+    x = data_for(spec).test_x.reshape(len(data_for(spec).test_x), -1).numpy().astype(np.float64)
+    chip = run.simulate(x)
+    scores = nirtorch_scores(graph, x)
+    np.testing.assert_allclose(scores, chip.scores, rtol=1e-12, atol=0)
+    assert np.array_equal(np.argmax(scores, axis=1), chip.predictions)
+
+
+def test_rate_conv_quickstart_and_its_host_max_pool_which_nir_cannot_say(tmp_path):
+    sim = simulate_spec("quickstart_conv_rate.yaml", tmp_path)
+    assert sim["agreement"] == 1.0
+    assert sim["accuracy"] >= sim["float_accuracy"] - 0.01
+    spiking = load_spec(SPECS / "quickstart_conv_rate.yaml").spiking
+    with pytest.raises(UserError, match=r"compute op\(s\) \(max\) on the host.*platform.max_pool: cores"):
+        export_nir(RunDirectory(tmp_path / "run"), spiking, tmp_path / "chip.nir")
+    assert not (tmp_path / "chip.nir").exists()
 
 
 def test_quickstart_mlp_sanafe_fires_every_neuron_as_our_chip_does(tmp_path):

@@ -9,6 +9,7 @@ import torch
 
 from mappers.graph.scales import compute_per_source_scales
 from mappers.hardware.lowering import chip_program
+from mappers.hardware.mapping import map_hard_cores
 from mappers.ir.soft_mapping import map_soft_cores
 from mappers.zoo import Recipe, build_model
 from runner.check import platform_budget
@@ -19,15 +20,16 @@ from runner.models import resolved_config
 SPECS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "spec").glob("*.yaml"))
 
 
-def spec_ir(name: str):
-    """(spec, IR) of spec/<name>.yaml with the builder's default weights (nothing is trained)."""
+def spec_ir(name: str, **platform):
+    """(spec, IR) of spec/<name>.yaml with the builder's default weights (nothing is trained), on its platform
+    with the `platform` settings changed."""
     spec = load_spec(Path(__file__).resolve().parents[2] / "spec" / f"{name}.yaml")
     model, data = spec.section("model"), spec.section("data")
     config = resolved_config(spec)
     torch.manual_seed(0)
     graph = build_model(Recipe(model["builder"], config, input_shape(**data), data.get("classes", 10))).eval()
     compute_per_source_scales(graph)
-    return spec, map_soft_cores(graph, platform_budget(spec.platform)[0])
+    return spec, map_soft_cores(graph, platform_budget(dataclasses.replace(spec.platform, **platform))[0])
 
 
 def random_integer_ir(ir, seed: int, steps: int):
@@ -47,6 +49,14 @@ def random_integer_ir(ir, seed: int, steps: int):
         cores.append(dataclasses.replace(core, weights=weights, thresholds=thresholds if not core.partial
                                          else np.ones(core.neurons, np.int64)))
     return dataclasses.replace(ir, cores=cores)
+
+
+def spec_mapping(name: str, seed: int = 0, **platform):
+    """(spec, hard-core mapping) of spec `name`'s architecture with random integer weights, on its platform with
+    the `platform` settings changed."""
+    spec, ir = spec_ir(name, **platform)
+    types = platform_budget(dataclasses.replace(spec.platform, **platform))[1]
+    return spec, map_hard_cores(random_integer_ir(ir, seed, spec.spiking.steps), types, spec.platform.threshold)
 
 
 def spec_program(name: str, mode: str, seed: int = 0):
