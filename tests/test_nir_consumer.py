@@ -1,7 +1,9 @@
 """The exported chip, run by a real consumer: nirtorch with a node map written from NIR's definitions (dt = 1
 cycle, our metadata unread) gives the class scores of `simulate()` on every sample, and its predictions.
 
-Equal to float64 rounding: an output I adds r x each cycle where the chip divides its integer potential once."""
+Equal to float64 rounding: an output I adds r x each cycle where the chip divides its integer potential once.
+The conv quickstart's chip (max-pool on cores, 2,232 nodes) is not among them: nirtorch takes 8 to 13 minutes to
+load a graph of one node per core, more than the suite can give it."""
 
 import dataclasses
 
@@ -129,8 +131,7 @@ def nirtorch_scores(graph, x: np.ndarray) -> np.ndarray:
     return out.numpy()
 
 
-CHIPS = [("quickstart_mlp_rate", {}, {}), ("quickstart_conv_rate", {"max_pool": "cores"}, {}),
-         ("quickstart_mlp_sanafe", {}, {}), ("quickstart_mlp_rate", {}, {"thresholding": "<="}),
+CHIPS = [("quickstart_mlp_rate", {}, {}), ("quickstart_mlp_sanafe", {}, {}), ("quickstart_mlp_rate", {}, {"thresholding": "<="}),
          ("quickstart_mlp_rate", {}, {"firing": "novena", "thresholding": "<="}),
          ("quickstart_mlp_rate", {}, {"firing": "novena", "synaptic_delay": 1})]
 
