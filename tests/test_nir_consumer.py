@@ -131,14 +131,14 @@ def nirtorch_scores(graph, x: np.ndarray) -> np.ndarray:
     return out.numpy()
 
 
-CHIPS = [("quickstart_mlp_rate", {}, {}), ("quickstart_mlp_sanafe", {}, {}), ("quickstart_mlp_rate", {}, {"thresholding": "<="}),
-         ("quickstart_mlp_rate", {}, {"firing": "novena", "thresholding": "<="}),
-         ("quickstart_mlp_rate", {}, {"firing": "novena", "synaptic_delay": 1})]
+CHIPS = [("quickstart_mlp_rate", {}), ("quickstart_mlp_sanafe", {}), ("quickstart_mlp_rate", {"thresholding": "<="}),
+         ("quickstart_mlp_rate", {"firing": "novena", "thresholding": "<="}),
+         ("quickstart_mlp_rate", {"firing": "novena", "synaptic_delay": 1})]
 
 
-@pytest.mark.parametrize("name, platform, change", CHIPS)
-def test_nirtorch_gives_the_chips_class_scores(name, platform, change, tmp_path):
-    spec, mapping = spec_mapping(name, **platform)
+@pytest.mark.parametrize("name, change", CHIPS)
+def test_nirtorch_gives_the_chips_class_scores(name, change, tmp_path):
+    spec, mapping = spec_mapping(name)
     spiking = dataclasses.replace(spec.spiking, **change)
     nir.write(tmp_path / "chip.nir", nir_graph(mapping, spiking))
     x = np.random.default_rng(1).random((40, mapping.ir.n_inputs))

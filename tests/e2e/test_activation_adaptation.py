@@ -66,7 +66,8 @@ def test_without_the_step_each_call_site_is_refused_with_its_class_line_and_fix(
     path = tmp_path / "spec.yaml"
     path.write_text(SPEC.format(file=SOURCE, cls="TanhLeNet", adaptation=""))
     result = subprocess.run([sys.executable, "-m", "runner.cli", str(path), "--check"], capture_output=True, text=True)
-    fix = (" is not the chip's neuron (a ReLU of a weighted sum): add an `activation_adaptation` step after pretraining, "
+    fix = (" is not the chip's neuron (a ReLU of a weighted sum): add an `activation_adaptation` step after "
+           "pretraining, "
            "which replaces it by the chip's ReLU with brief retraining, or use nn.ReLU")
     sites = [(line_of("x = self.pool(self.tanh(self.conv1(x)))"), "nn.Tanh"),
              (line_of("x = self.pool(torch.tanh(self.conv2(x)))"), "torch.tanh"),

@@ -11,13 +11,12 @@ from mappers.hardware.hard_program import hard_program
 from mappers.hardware.lowering import chip_program
 from mappers.hardware.mapping import HardCoreMapping, map_hard_cores
 from mappers.ir.graph import ComputeOp, IRGraph, NeuralCore
-from runner.check import platform_budget
 from simulator.blocks import block_program
 from simulator.hard_program import NEVER, UNUSED, levels
 from simulator.program import OUTPUT, SPIKING
 from tests.hardware.hard_programs import TWO_TYPES, ir_of, packed, three_runs
 from tests.simulator.random_programs import random_inputs, random_program
-from tests.simulator.spec_programs import SPECS, random_integer_ir, spec_ir
+from tests.simulator.spec_programs import SPECS, spec_mapping
 
 
 def hand_mapping() -> HardCoreMapping:
@@ -108,13 +107,6 @@ def test_one_threshold_per_core():
 
 
 @functools.cache
-def spec_mapping(name: str):
-    """(steps, hard-core mapping) of spec `name`'s architecture with random integer weights, as the step packs it."""
-    spec, ir = spec_ir(name)
-    ir = random_integer_ir(ir, 0, spec.spiking.steps)
-    return spec.spiking.steps, map_hard_cores(ir, platform_budget(spec.platform)[1], spec.platform.threshold)
-
-
 def images(n_inputs: int, count: int) -> np.ndarray:
     """Images with a share of dark pixels, as real inputs have."""
     rng = np.random.default_rng(0)
@@ -126,8 +118,8 @@ def images(n_inputs: int, count: int) -> np.ndarray:
 @pytest.mark.parametrize("name", SPECS)
 def test_every_spec_architecture(name, mode, delay):
     """Rate coding with T = 8 cycles (the reference's cost is per cycle), TTFS with the spec's own steps."""
-    steps, mapping = spec_mapping(name)
-    steps = 8 if mode == "rate" else steps
+    spec, mapping = spec_mapping(name)
+    steps = 8 if mode == "rate" else spec.spiking.steps
     options = {"delay": delay} if delay else {}
     soft, chip, dense = three_runs(mapping, mode, steps, images(mapping.ir.n_inputs, 2 if mode == "rate" else 6),
                                    **options)
@@ -139,7 +131,8 @@ def test_every_spec_architecture(name, mode, delay):
 @pytest.mark.parametrize("name", SPECS)
 def test_the_blocks_read_back_are_the_soft_cores(name):
     """Correctly packed, the kernels' program of the hard cores is the soft-core program, array for array."""
-    steps, mapping = spec_mapping(name)
+    spec, mapping = spec_mapping(name)
+    steps = spec.spiking.steps
     blocks = block_program(hard_program(mapping, "ttfs_quantized", steps))
     soft = chip_program(mapping.ir, "ttfs_quantized", steps)
     for field in dataclasses.fields(soft):

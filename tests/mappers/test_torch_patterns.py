@@ -186,7 +186,8 @@ def test_an_adaptive_average_pool_is_the_pool_it_is_on_the_input(size, pool):
 
 def test_an_adaptive_pool_with_unequal_windows_is_refused_alone():
     assert refusal(AdaptivePoolNet(3)) == (
-        f"{SOURCE}:{line_of('pooled = self.pool(torch.relu(self.conv(x)))')}: nn.AdaptiveAvgPool2d (pool): an adaptive pool from (8, 8) to (3, 3) has windows of unequal sizes, "
+        f"{SOURCE}:{line_of('pooled = self.pool(torch.relu(self.conv(x)))')}: nn.AdaptiveAvgPool2d (pool): an "
+        "adaptive pool from (8, 8) to (3, 3) has windows of unequal sizes, "
         "which no chip pool has: choose an output size that divides the input's sides by one factor, or 1")
 
 
