@@ -125,10 +125,13 @@ class RunDirectory:
 
     def simulate(self, x: np.ndarray, **options) -> simulator.SimulationOutput:
         """Run inputs (samples x features in [0, 1]) on the deployed chip with the Numba kernels, counting the
-        messages that leave each hard core."""
+        messages that leave each hard core; the spec's spiking options (encoding, firing, delay...) when the run
+        was opened with its spec, the simulator's defaults otherwise, `options` over either."""
+        from runner.steps.chip_run import spiking_options
         hard = self.hard_chip()
+        spec_options = spiking_options(self.spec) if self.spec is not None else {}
         try:
             return simulator.simulate(block_program(hard), np.asarray(x, np.float64).reshape(len(x), -1),
-                                      **{"fanout": message_fanout(hard), **options})
+                                      **{"fanout": message_fanout(hard), **spec_options, **options})
         except ValueError as error:
             raise UserError(f"simulating {self.path}: {error}") from error
