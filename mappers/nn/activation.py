@@ -12,20 +12,7 @@ from torch import nn
 
 from mappers.nn.foreign import FOREIGN, KINDS
 from mappers.nn.staircase import staircase
-
-
-class StraightThrough(torch.autograd.Function):
-    """The staircase forward; backward, the gradient of the clamped ReLU (1 inside (0, scale), 0 outside)."""
-
-    @staticmethod
-    def forward(ctx, z, scale, shift, levels: int, bottom_bin: bool, eps: float):
-        ctx.save_for_backward((z > 0) & (z < scale))
-        return staircase(z + shift, scale, levels, bottom_bin, eps)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (inside,) = ctx.saved_tensors
-        return grad * inside, None, None, None, None, None
+from mappers.nn.straight_through import StraightThrough
 
 
 class Activation(nn.Module):
@@ -76,6 +63,8 @@ class Activation(nn.Module):
     def clamped(self, z: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
         """The ReLU, blended `clamp_rate` of the way to its clamp at `scale` (fully clamped in one op at rate 1)."""
         if self.clamp_rate >= 1:
+            if not scale.requires_grad and scale.numel() == 1:  # hardtanh's backward is one fused pass, a tensor-bound clamp's is five
+                return nn.functional.hardtanh(z, 0.0, float(scale))
             return torch.clamp(z, min=scale.new_zeros(()), max=scale)
         y = torch.relu(z)
         if self.clamp_rate > 0:
