@@ -10,9 +10,10 @@ class ForeignRecipe(ValueError):
 
 
 def resolved_config(spec) -> dict:
-    """The spec's builder config; for `builder: torch`, its `file` made absolute against the spec's folder."""
+    """The spec's builder config; for `builder: torch` or `nir`, its `file` made absolute against the spec's
+    folder."""
     config = spec.section("model")["config"]
-    if spec.model.builder == "torch":
+    if spec.model.builder in ("torch", "nir"):
         config["file"] = str(spec.resolve(config["file"]).resolve())
     return config
 
@@ -27,6 +28,11 @@ def build_for_spec(spec, recipe: dict) -> MapperGraph:
     builder, config = recipe["builder"], recipe["config"]
     if builder != spec.model.builder:
         raise ForeignRecipe(f"it was built by builder '{builder}', the spec says '{spec.model.builder}'")
+    if builder == "nir":
+        own = resolved_config(spec)
+        if config != own:
+            raise ForeignRecipe(f"it was imported from {config.get('file')}, the spec names {own['file']}")
+        config = own
     if builder == "torch":
         own = resolved_config(spec)
         if config != own:

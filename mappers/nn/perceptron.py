@@ -17,7 +17,8 @@ class Perceptron(nn.Module):
     spike-domain 1), `per_input_scales` (the scale of each input feature or channel's
     source), `weight_bits` (0 while weights are float) and `parameter_scale` (the integer
     threshold: integer weights = effective weights x this). `readout_lattice` > 0 snaps the
-    output layer to the chip's integer membrane potential, so ties break as on the chip.
+    output layer to the chip's integer membrane potential, so ties break as on the chip. An imported spiking
+    network's integer threshold, under which its weights are integers already, is `native_threshold` (0: none).
     """
 
     def __init__(self, layer: nn.Linear | nn.Conv2d, *, batch_norm: bool, is_output: bool):
@@ -33,6 +34,7 @@ class Perceptron(nn.Module):
         self.register_buffer("weight_bits", torch.tensor(0))
         self.register_buffer("parameter_scale", torch.tensor(1.0))
         self.register_buffer("readout_lattice", torch.tensor(0.0))
+        self.register_buffer("native_threshold", torch.tensor(0.0))
 
     @property
     def is_output(self) -> bool:

@@ -27,8 +27,15 @@ def integer_parameters(w_eff: torch.Tensor, b_eff: torch.Tensor, theta: int, bit
 
 
 def group_parameter_scale(group: list[Perceptron], bits: int) -> int:
-    """The one integer threshold of perceptrons whose sums meet in one neuron (a residual layer and its skip)."""
+    """The one integer threshold of perceptrons whose sums meet in one neuron (a residual layer and its skip): their
+    shared native threshold where it makes every parameter an integer within the bits, else the widest spread."""
     effective = [effective_parameters(p) for p in group]
+    native = {float(p.native_threshold) for p in group}
+    if len(native) == 1 and (theta := native.pop()) >= 1:
+        lo, hi = integer_range(bits)
+        scaled = torch.cat([torch.cat([w.flatten(), b]) for w, b in effective]).double() * theta
+        if bool(((scaled - scaled.round()).abs() < 1e-6).all()) and lo <= float(scaled.min()) <= float(scaled.max()) <= hi:
+            return int(theta)
     return parameter_scale_for(torch.cat([w.flatten() for w, _ in effective]), torch.cat([b for _, b in effective]),
                                bits)
 

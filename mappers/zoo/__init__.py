@@ -6,11 +6,12 @@ from mappers.graph.representation import MapperGraph
 from mappers.zoo.conv import build_conv
 from mappers.zoo.mixer import build_mixer
 from mappers.zoo.mlp import build_mlp
+from mappers.zoo.nir import build_nir
 from mappers.torch_fx.user_module import build_torch
 from mappers.zoo.squeezenet import build_squeezenet
 
 BUILDERS = {"mlp": build_mlp, "conv": build_conv, "squeezenet": build_squeezenet,
-            "mixer": build_mixer, "torch": build_torch}
+            "mixer": build_mixer, "torch": build_torch, "nir": build_nir}
 
 
 @dataclass(frozen=True)

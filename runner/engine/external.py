@@ -28,7 +28,9 @@ def data_digest(spec) -> dict:
 
 
 def model_source_digest(spec, entry) -> str | None:
-    """The torch module's file and every local file it imports (None for our own builders)."""
+    """The torch module's file and every local file it imports, or the NIR file (None for our own builders)."""
+    if spec.model.builder == "nir":
+        return _file(spec.resolve(spec.model.config["file"]))
     if spec.model.builder != "torch":
         return None
     return python_file_digest(spec.resolve(spec.model.config["file"]).resolve(), Path(spec.path).parent)[0]

@@ -34,6 +34,7 @@ BUILDER_CONFIGS = {
         "batch_norm": (Bool(), True)}),
     "torch": TorchConfig({"file": Str(r".+\.py", "the path of a Python file ending in .py"),
                           "class": Str(r"[^\W\d]\w*", "a Python class name"), "arguments": (FreeMap(), {})}),
+    "nir": Map({"file": Str(r".+\.nir", "the path of a NIR file ending in .nir")}),
     "mixer": Map({"patch": (Int(min=1), 7), "patch_channels": (Int(min=1), 16), "token_width": (Int(min=1), 32),
                   "channel_width": (Int(min=1), 32), "mixers": (Int(min=1), 2), "batch_norm": (Bool(), True)}),
 }
@@ -48,6 +49,7 @@ STEP_PARAMS = {
                             "select": (Enum("most_accurate", "fewest_cores"), "most_accurate")},
     "model_building": {},
     "torch_mapping": {},
+    "nir_import": {},
     "weight_preloading": {"path": Str()},
     "pretraining": {"epochs": (Int(min=1), None), "lr": (Float(min=0, min_exclusive=True), None),
                     "batch_size": (Int(min=1), None)},

@@ -11,6 +11,7 @@ from runner.steps.core_quantization_verification import CoreQuantizationVerifica
 from runner.steps.hard_core_mapping import HardCoreMappingStep
 from runner.steps.model_building import ModelBuildingStep
 from runner.steps.model_configuration import ModelConfigurationStep
+from runner.steps.nir_import import NirImportStep
 from runner.steps.normalization_fusion import NormalizationFusionStep
 from runner.steps.pretraining import PretrainingStep
 from runner.steps.quantization_verification import QuantizationVerificationStep
@@ -22,7 +23,7 @@ from runner.steps.weight_preloading import WeightPreloadingStep
 from runner.steps.weight_quantization import WeightQuantizationStep
 
 STEPS = {step.type: step for step in (
-    ModelConfigurationStep, ArchitectureSearchStep, ModelBuildingStep, TorchMappingStep, PretrainingStep,
+    ModelConfigurationStep, ArchitectureSearchStep, ModelBuildingStep, TorchMappingStep, NirImportStep, PretrainingStep,
     WeightPreloadingStep, ActivationAdaptationStep, ActivationAnalysisStep, ClampAdaptationStep,
     ActivationShiftStep, ActivationQuantizationStep, WeightQuantizationStep, QuantizationVerificationStep,
     NormalizationFusionStep, SoftCoreMappingStep, CoreQuantizationVerificationStep, CoreFlowTuningStep,

@@ -19,6 +19,8 @@ class ModelBuildingStep(PipelineStep):
     def validate(cls, spec) -> list[str]:
         if spec.model.builder == "torch":
             return ["a `builder: torch` model is converted by the torch_mapping step: list it instead"]
+        if spec.model.builder == "nir":
+            return ["a `builder: nir` network is imported by the nir_import step: list it instead"]
         return []
 
     def build(self, ctx, recipe: dict):
@@ -29,12 +31,16 @@ class ModelBuildingStep(PipelineStep):
             raise UserError(f"the recipe checkpoint does not belong to {ctx.spec.path}: {error}; delete "
                             f"{ctx.run_dir / 'steps'} and rerun") from error
 
+    def put(self, ctx, model) -> None:
+        """Store the built model (the artifacts this step promises)."""
+        ctx.put("model", model)
+
     def run(self, ctx) -> StepResult:
         torch.manual_seed(ctx.spec.seed)
         model = self.build(ctx, ctx.get("recipe"))
         spiking = ctx.spec.spiking
         model.input_node.levels.fill_(INPUT_LEVELS[spiking.mode](spiking.steps))
-        ctx.put("model", model.eval())
+        self.put(ctx, model.eval())
         for note in getattr(model, "notes", ()):
             ctx.log(note)
         parameters = sum(p.numel() for p in model.parameters())
