@@ -106,8 +106,19 @@ def write_report(run) -> Path:
         lines += energy_section(simulation, order)
     if report.get("sanafe_simulation"):
         lines += [""] + sanafe_section(report["sanafe_simulation"])
+    if report.get("nir_simulation"):
+        lines += [""] + nir_section(report["nir_simulation"])
     write_atomic(out / "report.md", ("\n".join(lines) + "\n").encode())
     return out / "report.md"
+
+
+def nir_section(f: dict) -> list[str]:
+    """The imported NIR graph, run by nirtorch under NIR's definitions, beside the chip."""
+    return ["## The imported NIR graph", "",
+            f"The NIR file run by nirtorch ({f['cycles']} cycles, the chip's input spikes) on the first "
+            f"{f['samples']} test samples.", "", "| figure | value |", "| --- | --- |",
+            f"| prediction agreement with the chip | {f['agreement']:.4f} |",
+            f"| accuracy: the NIR graph, the chip | {f['accuracy']:.4f}, {f['chip_accuracy']:.4f} |"]
 
 
 def layer_table(simulation: dict, order: list[str]) -> list[str]:

@@ -8,127 +8,21 @@ load a graph of one node per core, more than the suite can give it."""
 import dataclasses
 
 import nir
-import nirtorch
 import numpy as np
 import pytest
-import torch
 
 import simulator
 from mappers.hardware.hard_program import hard_program
 from runner.nir_export import nir_graph
+from runner.nir_reference import nir_scores
 from simulator.blocks import block_program
 from simulator.hard_program import message_fanout
-from simulator.reference import input_train
 from tests.simulator.spec_programs import spec_mapping
-
-
-class Affine(torch.nn.Module):
-    """y = W x + b."""
-
-    def __init__(self, node):
-        super().__init__()
-        self.weight, self.bias = torch.from_numpy(node.weight), torch.from_numpy(node.bias)
-
-    def forward(self, x):
-        return x @ self.weight.T.to(x.dtype) + self.bias.to(x.dtype)
-
-
-class Scale(torch.nn.Module):
-    """y = s * x."""
-
-    def __init__(self, node):
-        super().__init__()
-        self.scale = torch.from_numpy(node.scale)
-
-    def forward(self, x):
-        return x * self.scale
-
-
-class Threshold(torch.nn.Module):
-    """z = 1 where x > threshold."""
-
-    def __init__(self, node):
-        super().__init__()
-        self.threshold = torch.from_numpy(node.threshold)
-
-    def forward(self, x):
-        return (x > self.threshold).to(x.dtype)
-
-
-class Integrator(torch.nn.Module):
-    """I: dv/dt = r x, one Euler step of dt = 1 per call; the output is v."""
-
-    def __init__(self, node):
-        super().__init__()
-        self.r = torch.from_numpy(node.r)
-
-    def forward(self, x, state=None):
-        v = self.r * x if state is None else state + self.r * x
-        return v, v
-
-
-class IntegrateAndFire(torch.nn.Module):
-    """IF: dv/dt = r x; z = 1 where v > v_threshold, and there v = v_reset."""
-
-    def __init__(self, node):
-        super().__init__()
-        self.r, self.v_threshold = torch.from_numpy(node.r), torch.from_numpy(node.v_threshold)
-        self.v_reset = torch.from_numpy(node.v_reset)
-
-    def forward(self, x, state=None):
-        v = self.r * x if state is None else state + self.r * x
-        z = v > self.v_threshold
-        return z.to(x.dtype), torch.where(z, self.v_reset, v)
-
-
-class DelayLine(torch.nn.Module):
-    """y_t = x_(t - cycles) (zero before), cycles >= 0."""
-
-    def __init__(self, cycles: int):
-        super().__init__()
-        self.cycles = cycles
-
-    def forward(self, x, state=None):
-        line = [torch.zeros_like(x)] * self.cycles if state is None else state
-        line = line + [x]
-        return line[0], line[1:]
-
-
-def reaches_itself(after: dict, name: str) -> bool:
-    """Whether node `name`'s output comes back to it (`after`: each node's readers)."""
-    seen, todo = set(), list(after.get(name, []))
-    while todo:
-        node = todo.pop()
-        if node == name:
-            return True
-        if node not in seen:
-            seen.add(node)
-            todo.extend(after.get(node, []))
-    return False
-
-
-def node_map(graph) -> dict:
-    """NIR's definitions in discrete time. nirtorch feeds a loop's back edge the output of the previous call, one
-    cycle of delay already, so a Delay on a loop adds one cycle less there."""
-    after = {}
-    for a, b in graph.edges:
-        after.setdefault(a, []).append(b)
-    looped = {id(node) for name, node in graph.nodes.items()
-              if isinstance(node, nir.Delay) and reaches_itself(after, name)}
-    delay = lambda node: DelayLine(int(node.delay.max()) - (id(node) in looped))
-    return {nir.Affine: Affine, nir.Scale: Scale, nir.Threshold: Threshold, nir.I: Integrator,
-            nir.IF: IntegrateAndFire, nir.Delay: delay}
 
 
 def nirtorch_scores(graph, x: np.ndarray) -> np.ndarray:
     """The output node's values after the graph's `cycles` cycles, the inputs spiking in the first `steps`."""
-    module = nirtorch.nir_to_torch(graph, node_map(graph), dtype=torch.float64)
-    steps, cycles = graph.metadata["steps"], graph.metadata["cycles"]
-    x, state, out = torch.from_numpy(x), None, None
-    for t in range(cycles):
-        spikes = input_train(x, t, steps, "uniform", None).double() if t < steps else torch.zeros_like(x)
-        out, state = module(spikes, state)
-    return out.numpy()
+    return nir_scores(graph, x, graph.metadata["steps"], "uniform", graph.metadata["cycles"], accumulate=False)
 
 
 CHIPS = [("quickstart_mlp_rate", {}), ("quickstart_mlp_sanafe", {}), ("quickstart_mlp_rate", {"thresholding": "<="}),

@@ -63,7 +63,7 @@ class Activation(nn.Module):
     def clamped(self, z: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
         """The ReLU, blended `clamp_rate` of the way to its clamp at `scale` (fully clamped in one op at rate 1)."""
         if self.clamp_rate >= 1:
-            if not scale.requires_grad and scale.numel() == 1:  # hardtanh's backward is one fused pass, a tensor-bound clamp's is five
+            if not scale.requires_grad and scale.numel() == 1:  # hardtanh's backward: one fused pass, not five
                 return nn.functional.hardtanh(z, 0.0, float(scale))
             return torch.clamp(z, min=scale.new_zeros(()), max=scale)
         y = torch.relu(z)

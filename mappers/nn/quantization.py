@@ -34,7 +34,8 @@ def group_parameter_scale(group: list[Perceptron], bits: int) -> int:
     if len(native) == 1 and (theta := native.pop()) >= 1:
         lo, hi = integer_range(bits)
         scaled = torch.cat([torch.cat([w.flatten(), b]) for w, b in effective]).double() * theta
-        if bool(((scaled - scaled.round()).abs() < 1e-6).all()) and lo <= float(scaled.min()) <= float(scaled.max()) <= hi:
+        whole = bool(((scaled - scaled.round()).abs() < 1e-6).all())
+        if whole and lo <= float(scaled.min()) and float(scaled.max()) <= hi:
             return int(theta)
     return parameter_scale_for(torch.cat([w.flatten() for w, _ in effective]), torch.cat([b for _, b in effective]),
                                bits)

@@ -68,6 +68,7 @@ STEP_PARAMS = {
     "hard_core_mapping": {},
     "simulation": {"max_samples": (Int(min=1), None), "batch_size": (Int(min=1), 1000),
                    "reference_samples": (Int(min=1), 1000)},
+    "nir_simulation": {"samples": (Int(min=1), 10000)},
     "sanafe_simulation": {"samples": (Int(min=1), 100), "timing_model": (Enum("detailed", "simple"), "detailed")},
 }
 

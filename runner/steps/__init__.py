@@ -12,6 +12,7 @@ from runner.steps.hard_core_mapping import HardCoreMappingStep
 from runner.steps.model_building import ModelBuildingStep
 from runner.steps.model_configuration import ModelConfigurationStep
 from runner.steps.nir_import import NirImportStep
+from runner.steps.nir_simulation import NirSimulationStep
 from runner.steps.normalization_fusion import NormalizationFusionStep
 from runner.steps.pretraining import PretrainingStep
 from runner.steps.quantization_verification import QuantizationVerificationStep
@@ -23,9 +24,9 @@ from runner.steps.weight_preloading import WeightPreloadingStep
 from runner.steps.weight_quantization import WeightQuantizationStep
 
 STEPS = {step.type: step for step in (
-    ModelConfigurationStep, ArchitectureSearchStep, ModelBuildingStep, TorchMappingStep, NirImportStep, PretrainingStep,
-    WeightPreloadingStep, ActivationAdaptationStep, ActivationAnalysisStep, ClampAdaptationStep,
+    ModelConfigurationStep, ArchitectureSearchStep, ModelBuildingStep, TorchMappingStep, NirImportStep,
+    PretrainingStep, WeightPreloadingStep, ActivationAdaptationStep, ActivationAnalysisStep, ClampAdaptationStep,
     ActivationShiftStep, ActivationQuantizationStep, WeightQuantizationStep, QuantizationVerificationStep,
     NormalizationFusionStep, SoftCoreMappingStep, CoreQuantizationVerificationStep, CoreFlowTuningStep,
-    HardCoreMappingStep, SimulationStep, SanafeSimulationStep,
+    HardCoreMappingStep, SimulationStep, SanafeSimulationStep, NirSimulationStep,
 )}

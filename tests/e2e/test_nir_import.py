@@ -1,6 +1,8 @@
 """A NIR file deployed by `nir_import`: our own export comes back as the same chip."""
 
 import dataclasses
+import json
+from pathlib import Path
 
 import nir
 import numpy as np
@@ -52,6 +54,7 @@ steps:
   - soft_core_mapping
   - hard_core_mapping
   - simulation
+  - nir_simulation
 """
 
 
@@ -87,6 +90,8 @@ def test_our_export_imports_as_the_same_chip(firing, thresholding, tmp_path):
     want, got = chip_scores(original, spiking, x), chip_scores(imported, spiking, x)
     assert np.array_equal(want.predictions, got.predictions)
     np.testing.assert_allclose(got.scores * steps, want.scores, rtol=1e-12, atol=0)
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["nir_simulation"]["agreement"] == 1.0
 
 
 def test_a_reset_rule_the_spec_does_not_run_is_refused_before_anything_runs(tmp_path):
@@ -94,3 +99,12 @@ def test_a_reset_rule_the_spec_does_not_run_is_refused_before_anything_runs(tmp_
     (tmp_path / "spec.yaml").write_text(SPEC.format(firing="default", thresholding="<"))
     with pytest.raises(UserError, match="reset to zero.*set spiking.firing"):
         open_pipeline(str(tmp_path / "spec.yaml"), workdir=str(tmp_path / "run"), quiet=True)
+
+
+def test_the_snntorch_network_of_the_import_spec_deploys(tmp_path):
+    spec = Path(__file__).resolve().parents[2] / "spec" / "nir_import_digits.yaml"
+    open_pipeline(str(spec), workdir=str(tmp_path / "run"), quiet=True).run()
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["simulation"]["accuracy"] >= 0.95
+    assert report["nir_simulation"]["samples"] == 360
+    assert report["nir_simulation"]["agreement"] >= 0.98  # 8-bit integers against snnTorch's float weights
