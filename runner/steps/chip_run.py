@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 import simulator
+from mappers.hardware.hard_program import hard_program
 
 
 def spiking_options(spec) -> dict:
@@ -22,3 +23,11 @@ def chip_accuracy(ctx, program, x: torch.Tensor, y: torch.Tensor) -> float:
     """Accuracy of the Numba-simulated `program` on (x, y)."""
     out = simulator.simulate(program, flat_inputs(x), **spiking_options(ctx.spec))
     return float((out.predictions == y.numpy()).mean())
+
+
+def first_test_samples(ctx):
+    """(inputs, labels, deployed hard program) for the first `samples` test samples of a cross-checking step."""
+    spiking, data = ctx.spec.spiking, ctx.data
+    n = min(ctx.params["samples"], len(data.test_x))
+    hard = hard_program(ctx.get("hard_mapping"), spiking.mode, spiking.steps, ctx.spec.platform.threshold)
+    return flat_inputs(data.test_x[:n]), data.test_y[:n].numpy(), hard

@@ -4,11 +4,10 @@ on the first `samples` test samples: predictions compared, each one's accuracy."
 import nir
 
 import simulator
-from mappers.hardware.hard_program import hard_program
 from mappers.zoo.nir import NirGraphReader
 from runner.engine.step import PipelineStep, StepResult
 from runner.nir_reference import forward_delay, nir_scores
-from runner.steps.chip_run import flat_inputs, spiking_options
+from runner.steps.chip_run import first_test_samples, spiking_options
 from runner.steps.figures import is_number, share
 from runner.steps.reads import SPIKING_OPTIONS
 from simulator.blocks import block_program
@@ -38,10 +37,8 @@ class NirSimulationStep(PipelineStep):
         return problems
 
     def run(self, ctx) -> StepResult:
-        spiking, data = ctx.spec.spiking, ctx.data
-        n = min(ctx.params["samples"], len(data.test_x))
-        x, y = flat_inputs(data.test_x[:n]), data.test_y[:n].numpy()
-        hard = hard_program(ctx.get("hard_mapping"), spiking.mode, spiking.steps, ctx.spec.platform.threshold)
+        spiking = ctx.spec.spiking
+        x, y, hard = first_test_samples(ctx)
         chip = simulator.simulate(block_program(hard), x, fanout=message_fanout(hard), **spiking_options(ctx.spec))
         path = ctx.spec.resolve(ctx.spec.model.config["file"])
         graph = nir.read(path)
@@ -49,7 +46,7 @@ class NirSimulationStep(PipelineStep):
         cycles = spiking.steps + forward_delay(graph)
         integrated = isinstance(graph.nodes[readout.head], nir.I)  # else Output reads synapses: sum its values
         theirs = nir_scores(graph, x, spiking.steps, spiking.encoding, cycles, accumulate=not integrated).argmax(1)
-        figures = {"samples": n, "cycles": cycles, "agreement": share(chip.predictions == theirs),
+        figures = {"samples": len(y), "cycles": cycles, "agreement": share(chip.predictions == theirs),
                    "accuracy": share(theirs == y), "chip_accuracy": share(chip.predictions == y)}
         ctx.log(", ".join(f"{k} {v}" for k, v in figures.items()))
         return StepResult(metric=figures["agreement"], figures=figures)

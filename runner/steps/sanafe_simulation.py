@@ -7,10 +7,9 @@ import importlib.util
 import numpy as np
 
 import simulator
-from mappers.hardware.hard_program import hard_program
 from runner.engine.step import PipelineStep, StepResult
 from runner.errors import UserError
-from runner.steps.chip_run import flat_inputs, spiking_options
+from runner.steps.chip_run import first_test_samples, spiking_options
 from runner.steps.energy import core_events
 from runner.steps.reads import SPIKING_OPTIONS
 from runner.steps.figures import is_number, share
@@ -48,10 +47,8 @@ class SanafeSimulationStep(PipelineStep):
         return problems
 
     def run(self, ctx) -> StepResult:
-        spiking, data = ctx.spec.spiking, ctx.data
-        n = min(ctx.params["samples"], len(data.test_x))
-        x, y = flat_inputs(data.test_x[:n]), data.test_y[:n].numpy()
-        hard = hard_program(ctx.get("hard_mapping"), spiking.mode, spiking.steps, ctx.spec.platform.threshold)
+        x, y, hard = first_test_samples(ctx)
+        n = len(y)
         options = spiking_options(ctx.spec)
         program = block_program(hard)
         ours = simulator.simulate(program, x, record=n, fanout=message_fanout(hard), **options)
