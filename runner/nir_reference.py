@@ -1,5 +1,6 @@
 """A NIR graph run by nirtorch under NIR's own definitions in discrete time (dt = 1 cycle): the reference an
-imported or exported chip is compared with. Every node maps from NIR's equations alone; no metadata is read."""
+imported or exported chip is compared with. Every node maps from NIR's equations alone; no metadata is read.
+The inputs take the Input node's shape, a batch axis in front."""
 
 import nir
 import numpy as np
@@ -31,6 +32,35 @@ class Scale(torch.nn.Module):
 
     def forward(self, x):
         return x * self.scale
+
+
+class Convolution(torch.nn.Module):
+    """NIR's Conv2d: a 2-D cross-correlation with its stride, padding, dilation and groups, plus the bias."""
+
+    def __init__(self, node):
+        super().__init__()
+        self.weight = torch.from_numpy(np.asarray(node.weight, np.float64))
+        self.bias = None if node.bias is None else torch.from_numpy(np.asarray(node.bias, np.float64).reshape(-1))
+        pair = lambda v: tuple(int(a) for a in np.broadcast_to(np.asarray(v).reshape(-1), (2,)))
+        self.options = {"stride": pair(node.stride), "dilation": pair(node.dilation), "groups": int(node.groups),
+                        "padding": node.padding if isinstance(node.padding, str) else pair(node.padding)}
+
+    def forward(self, x):
+        return torch.nn.functional.conv2d(x, self.weight.to(x.dtype), self.bias, **self.options)
+
+
+class Pool(torch.nn.Module):
+    """SumPool2d (the window's sum) and AvgPool2d (its mean)."""
+
+    def __init__(self, node):
+        super().__init__()
+        pair = lambda v: tuple(int(a) for a in np.broadcast_to(np.asarray(v).reshape(-1), (2,)))
+        self.kernel, self.stride, self.padding = pair(node.kernel_size), pair(node.stride), pair(node.padding)
+        self.factor = float(np.prod(self.kernel)) if isinstance(node, nir.SumPool2d) else 1.0
+
+    def forward(self, x):
+        return torch.nn.functional.avg_pool2d(x, self.kernel, self.stride, self.padding, count_include_pad=True) \
+            * self.factor
 
 
 class Flatten(torch.nn.Module):
@@ -143,7 +173,8 @@ def node_map(graph) -> dict:
               if isinstance(node, nir.Delay) and reaches_itself(after, name)}
     delay = lambda node: DelayLine(int(np.max(node.delay)) - (id(node) in looped))
     return {nir.Affine: Affine, nir.Linear: Affine, nir.Scale: Scale, nir.Flatten: Flatten, nir.Threshold: Threshold,
-            nir.I: Integrator, nir.IF: IntegrateAndFire, nir.LIF: IntegrateAndFire, nir.Delay: delay}
+            nir.I: Integrator, nir.IF: IntegrateAndFire, nir.LIF: IntegrateAndFire, nir.Delay: delay,
+            nir.Conv2d: Convolution, nir.SumPool2d: Pool, nir.AvgPool2d: Pool}
 
 
 def nir_scores(graph, x: np.ndarray, steps: int, encoding: str, cycles: int, accumulate: bool) -> np.ndarray:
@@ -152,10 +183,12 @@ def nir_scores(graph, x: np.ndarray, steps: int, encoding: str, cycles: int, acc
     import nirtorch
 
     module = nirtorch.nir_to_torch(graph, node_map(graph), dtype=torch.float64)
+    entry = next(node for node in graph.nodes.values() if isinstance(node, nir.Input))
+    shape = tuple(int(v) for v in next(iter(entry.input_type.values())))
     x, state, total = torch.from_numpy(np.asarray(x, np.float64)), None, 0.0
     with torch.no_grad():
         for t in range(cycles):
             spikes = input_train(x, t, steps, encoding, None).double() if t < steps else torch.zeros_like(x)
-            out, state = module(spikes, state)
+            out, state = module(spikes.reshape(len(x), *shape), state)
             total = total + out if accumulate else out
     return total.numpy()

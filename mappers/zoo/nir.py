@@ -3,9 +3,9 @@
 Time is discrete (dt = 1 cycle, a spike a unit input for one cycle, a bias added once per cycle). A population
 integrates `r` times its synaptic input and fires above `theta`, so its rate is the ReLU of
 `r (W s + b) / theta`, clamped at one spike per cycle: the perceptron's effective parameters are `r W / theta`,
-`r b / theta`. Synapse nodes between populations (Affine, Linear, Scale, Flatten, Delay) compose into one
-linear map per source population. Populations are NIR's `IF` (reset to `v_reset` = 0), `LIF` whose `tau` is
-infinite (snnTorch's `beta = 1`, gain `r / tau` read as 1 when both are infinite), and the subtractive
+`r b / theta`. Synapse nodes between populations (Affine, Linear, Scale, Flatten, Delay and the pools) compose
+into one linear map per source population; a Conv2d that alone feeds a population stays a convolution.
+Populations are NIR's `IF` (reset to `v_reset` = 0), `LIF` whose `tau` is infinite (snnTorch's `beta = 1`, gain `r / tau` read as 1 when both are infinite), and the subtractive
 neuron `I` (r) -> `Threshold` (theta) with the spike fed back through `Scale(-theta)` and `Delay(1)`; the
 readout is an `I` (its state, times `r`, the class score) or the synapses that feed `Output`.
 """
@@ -18,11 +18,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from mappers.graph.mappers import ConcatMapper, FlattenMapper, PerceptronMapper
+from mappers.graph.mappers import AvgPoolMapper, ConcatMapper, FlattenMapper, PerceptronMapper
 from mappers.graph.representation import MapperGraph, NodeList
 from mappers.nn.perceptron import Perceptron
 
-SYNAPSES = ("Affine", "Linear", "Scale", "Flatten", "Delay")
+SYNAPSES = ("Affine", "Linear", "Scale", "Flatten", "Delay", "SumPool2d", "AvgPool2d")
+POOLS = ("SumPool2d", "AvgPool2d")
 
 
 class NirUnsupported(ValueError):
@@ -42,6 +43,8 @@ class Population:
     reset: str = "subtract"
     readout: bool = False
     inputs: dict = field(default_factory=dict)
+    conv: tuple | None = None
+    """(Conv2d node, pool node before it or None) of a population that a convolution feeds alone."""
 
 
 def _kind(node) -> str:
@@ -75,7 +78,9 @@ class NirGraphReader:
                 self.heads[name] = population
         self.loop_nodes = {n for p in self.heads.values() if p.entry != p.head for n in self.loop_of(p) | {p.entry}}
         for population in self.heads.values():
-            population.inputs = self.contributions(population.entry, exclude=self.loop_of(population))
+            exclude = self.loop_of(population)
+            population.conv, producer = self.conv_input(population.entry, exclude)
+            population.inputs = {producer: None} if population.conv else self.contributions(population.entry, exclude)
         self.readout = self.readout_population()
 
     def refuse(self, name: str, problem: str):
@@ -135,6 +140,20 @@ class NirGraphReader:
         feedback = [t for t in self.out_of[population.head] if _kind(self.nodes[t]) == "Scale"]
         return {feedback[0], self.out_of[feedback[0]][0]}
 
+    def conv_input(self, entry: str, exclude: set) -> tuple[tuple | None, str | None]:
+        """((Conv2d, pool or None), producer) when a Conv2d alone feeds `entry`, reading a population or the input
+        directly or through one SumPool2d or AvgPool2d; else (None, None)."""
+        sources = [s for s in self.into[entry] if s not in exclude]
+        if len(sources) != 1 or _kind(self.nodes[sources[0]]) != "Conv2d":
+            return None, None
+        conv = sources[0]
+        before = self.into[conv]
+        pool = before[0] if len(before) == 1 and _kind(self.nodes[before[0]]) in POOLS else None
+        producers = self.into[pool] if pool else before
+        if len(producers) != 1 or not (producers[0] == self.input or producers[0] in self.heads):
+            self.refuse(conv, "reads something other than one population or the input (through at most one pool)")
+        return (conv, pool), producers[0]
+
     def contributions(self, target: str, exclude: set = frozenset(), stop: str | None = None) -> dict:
         """{source population, the input or `stop`: (M, c)} with `target`'s input = sum of M @ output(source) + c."""
         total = {}
@@ -147,8 +166,8 @@ class NirGraphReader:
                 continue
             node, kind = self.nodes[source], _kind(self.nodes[source])
             if kind not in SYNAPSES:
-                self.refuse(source, f"is a {kind}; between populations the importer reads "
-                            f"{', '.join(SYNAPSES)} (Conv2d and pools are not imported yet)")
+                self.refuse(source, f"is a {kind}; between populations the importer reads {', '.join(SYNAPSES)}, "
+                            "and a Conv2d that alone feeds a population")
             matrix, offset = self.affine(source, node, kind)
             for producer, (m, c) in self.contributions(source, stop=stop).items():
                 self._add(total, producer, matrix @ m, matrix @ c + offset)
@@ -163,6 +182,8 @@ class NirGraphReader:
             bias = np.asarray(node.bias, np.float64).reshape(-1) if kind == "Affine" else np.zeros(len(weight))
             return weight, bias
         width = self.width(name)
+        if kind in POOLS:
+            return pool_matrix(self, name), np.zeros(width)
         if kind == "Scale":
             return np.diag(_vector(node.scale, width)), np.zeros(width)
         return np.eye(width), np.zeros(width)  # Flatten keeps the order; a Delay only shifts time
@@ -217,6 +238,24 @@ class NirGraphReader:
         return order + [self.readout]
 
 
+def pool_window(reader: NirGraphReader, name: str) -> tuple[int, int]:
+    """(kernel, stride) of a square, unpadded pool node."""
+    node = reader.nodes[name]
+    kernel, stride = np.asarray(node.kernel_size).reshape(-1), np.asarray(node.stride).reshape(-1)
+    if len(set(kernel)) != 1 or len(set(stride)) != 1 or np.any(np.asarray(node.padding) != 0):
+        reader.refuse(name, "is a pool with a non-square window or padding; the importer reads square, unpadded ones")
+    return int(kernel[0]), int(stride[0])
+
+
+def pool_matrix(reader: NirGraphReader, name: str) -> np.ndarray:
+    """The pool as a matrix on flat (C, H, W) vectors: a sum or a mean of each window."""
+    kernel, stride = pool_window(reader, name)
+    shape = tuple(int(v) for v in next(iter(reader.nodes[name].input_type.values())))
+    basis = torch.eye(math.prod(shape), dtype=torch.float64).reshape(-1, *shape)
+    pooled = torch.nn.functional.avg_pool2d(basis, kernel, stride).reshape(len(basis), -1).T.numpy()
+    return pooled * (kernel * kernel if _kind(reader.nodes[name]) == "SumPool2d" else 1)
+
+
 def read_nir(path: Path):
     """The NIR graph stored at `path` (HDF5 arrays; nothing in it runs)."""
     import nir
@@ -239,28 +278,80 @@ def build_nir(config: dict, input_shape: tuple[int, ...], n_classes: int) -> Map
                       f"{math.prod(input_shape)} per sample {tuple(input_shape)}")
     if len(reader.readout.theta) != n_classes:
         reader.refuse(reader.readout.head, f"gives {len(reader.readout.theta)} scores for {n_classes} classes")
-    nodes = NodeList()
-    index = {reader.input: nodes.add("flatten", FlattenMapper((0,)))}
-    kinds = set()
+    nodes, kinds = NodeList(), set()
+    made, flat = {reader.input: 0}, {}  # each producer's mapper node; and its flattened output, made once
+
+    def flattened(producer: str) -> int:
+        if producer not in flat:
+            conv = producer != reader.input and reader.heads[producer].conv is not None
+            flat[producer] = nodes.add(f"{producer}.flatten", FlattenMapper((made[producer],))) \
+                if conv or producer == reader.input else made[producer]
+        return flat[producer]
+
     for population in populations:
-        sources = list(population.inputs)
-        source = index[sources[0]] if len(sources) == 1 else nodes.add(
-            f"{population.head}.inputs", ConcatMapper(tuple(index[s] for s in sources)))
-        weight = np.hstack([population.inputs[s][0] for s in sources])
-        bias = sum(population.inputs[s][1] for s in sources)
-        p = Perceptron(nn.Linear(weight.shape[1], weight.shape[0]), batch_norm=False, is_output=population.readout)
-        scale = population.gain / population.theta
+        if population.conv:
+            layer, source = convolution(reader, population, made, nodes)
+            weight = layer.weight.detach().numpy().reshape(layer.out_channels, -1).astype(np.float64)  # copies
+            bias = layer.bias.detach().numpy().astype(np.float64)
+        else:
+            sources = list(population.inputs)
+            source = flattened(sources[0]) if len(sources) == 1 else nodes.add(
+                f"{population.head}.inputs", ConcatMapper(tuple(flattened(s) for s in sources)))
+            weight = np.hstack([population.inputs[s][0] for s in sources])
+            bias = sum(population.inputs[s][1] for s in sources)
+            layer = nn.Linear(weight.shape[1], weight.shape[0])
+        gain, theta = per_output(reader, population, len(weight))
+        p = Perceptron(layer, batch_norm=False, is_output=population.readout)
+        scale = gain / theta
+        p.double()
         with torch.no_grad():
-            p.layer.weight.copy_(torch.from_numpy(weight * scale[:, None]))
+            p.layer.weight.copy_(torch.from_numpy(weight * scale[:, None]).reshape(p.layer.weight.shape))
             p.layer.bias.copy_(torch.from_numpy(bias * scale))
-            p.native_threshold.fill_(native_threshold(weight * population.gain[:, None],
-                                                      bias * population.gain, population.theta))
-        index[population.head] = nodes.add(population.head, PerceptronMapper(source, p))
+            p.native_threshold.fill_(native_threshold(weight * gain[:, None], bias * gain, theta))
+        made[population.head] = nodes.add(population.head, PerceptronMapper(source, p))
         if not population.readout:
             kinds.add((population.reset, population.fires_at_threshold))
-    graph = nodes.graph(input_shape)
+    graph = nodes.graph(input_shape).double()  # float64: integer weights over theta stay exact enough to recover
     graph.nir_firing = sorted(kinds)
     return graph
+
+
+def convolution(reader: NirGraphReader, population: Population, made: dict, nodes: NodeList):
+    """(nn.Conv2d with the NIR node's weights, its source mapper node, a pool before it added as an average pool
+    whose sum factor goes into the weights)."""
+    name, pool = population.conv
+    node = reader.nodes[name]
+    weight = np.asarray(node.weight, np.float64)
+    bias = np.zeros(len(weight)) if node.bias is None else np.asarray(node.bias, np.float64).reshape(-1)
+    padding = node.padding if isinstance(node.padding, str) else tuple(int(v) for v in np.broadcast_to(
+        np.asarray(node.padding).reshape(-1), (2,)))
+    groups = int(node.groups)
+    layer = nn.Conv2d(weight.shape[1] * groups, weight.shape[0], tuple(weight.shape[2:]),
+                      stride=tuple(int(v) for v in np.broadcast_to(np.asarray(node.stride).reshape(-1), (2,))),
+                      padding=padding, groups=groups,
+                      dilation=tuple(int(v) for v in np.broadcast_to(np.asarray(node.dilation).reshape(-1), (2,))))
+    source = made[next(iter(population.inputs))]
+    if pool:
+        kernel, stride = pool_window(reader, pool)
+        source = nodes.add(pool, AvgPoolMapper(source, kernel, stride, layer.in_channels))
+        if _kind(reader.nodes[pool]) == "SumPool2d":
+            weight = weight * kernel * kernel
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(weight))
+        layer.bias.copy_(torch.from_numpy(bias))
+    return layer, source
+
+
+def per_output(reader: NirGraphReader, population: Population, outputs: int) -> tuple[np.ndarray, np.ndarray]:
+    """The population's gain and threshold per output (per channel of a convolution: equal over its positions)."""
+    gain, theta = population.gain, population.theta
+    if len(gain) == len(theta) == outputs:
+        return gain, theta
+    per = [v.reshape(outputs, -1) if len(v) % outputs == 0 else None for v in (gain, theta)]
+    if any(v is None or np.any(v != v[:, :1]) for v in per):
+        reader.refuse(population.head, f"has {len(theta)} thresholds that are not one per each of its {outputs} "
+                      "channels; a channel's neurons share their weights, so they need one threshold")
+    return per[0][:, 0].copy(), per[1][:, 0].copy()
 
 
 def native_threshold(weight: np.ndarray, bias: np.ndarray, theta: np.ndarray) -> float:

@@ -15,6 +15,7 @@ from runner.api import open_pipeline
 from runner.check import platform_budget
 from runner.errors import UserError
 from runner.nir_export import nir_graph
+from runner.nir_reference import nir_scores
 from runner.run_directory import RunDirectory
 from simulator.blocks import block_program
 from tests.simulator.spec_programs import random_integer_ir, spec_ir
@@ -108,3 +109,34 @@ def test_the_snntorch_network_of_the_import_spec_deploys(tmp_path):
     assert report["simulation"]["accuracy"] >= 0.95
     assert report["nir_simulation"]["samples"] == 360
     assert report["nir_simulation"]["agreement"] >= 0.98  # 8-bit integers against snnTorch's float weights
+
+
+def integer_conv_net(folder):
+    """An integer conv network on the 8x8 digits: Conv2d 3x3 -> IF -> SumPool2d 2 -> Flatten -> Affine."""
+    rng = np.random.default_rng(3)
+    conv = nir.Conv2d((8, 8), rng.integers(-40, 60, (4, 1, 3, 3)).astype(float), 1, 1, 1, 1,
+                      rng.integers(-5, 10, 4).astype(float))
+    theta = np.full((4, 8, 8), 70.0)  # one integer threshold: the chip keeps these integers exactly
+    nodes = {"input": nir.Input({"input": np.array([1, 8, 8])}), "conv": conv,
+             "spiking": nir.IF(np.ones((4, 8, 8)), theta, np.zeros((4, 8, 8))),
+             "pool": nir.SumPool2d(np.array([2, 2]), np.array([2, 2]), np.array([0, 0])),
+             "flatten": nir.Flatten({"input": np.array([4, 4, 4])}, 0, -1),
+             "readout": nir.Affine(rng.integers(-20, 20, (10, 64)).astype(float),
+                                   rng.integers(-9, 9, 10).astype(float)),
+             "output": nir.Output({"output": np.array([10])})}
+    names = list(nodes)
+    nir.write(folder / "chip.nir", nir.NIRGraph(nodes=nodes, edges=list(zip(names, names[1:]))))
+
+
+def test_an_integer_conv_network_runs_on_the_chip_as_under_nirs_definitions(tmp_path):
+    integer_conv_net(tmp_path)
+    spec = SPEC.format(firing="novena", thresholding="<").replace("count: 8", "count: 64").replace(
+        "weight_bits: 8", "weight_bits: 8\n  allow_axon_tiling: true\n  partial_sum_cores: true")
+    (tmp_path / "spec.yaml").write_text(spec)
+    open_pipeline(str(tmp_path / "spec.yaml"), workdir=str(tmp_path / "run"), quiet=True).run()
+    run = RunDirectory(tmp_path / "run", spec=str(tmp_path / "spec.yaml"))
+    x = np.random.default_rng(4).random((60, 64))
+    chip = run.simulate(x)
+    theirs = nir_scores(nir.read(tmp_path / "chip.nir"), x, 32, "uniform", 32, accumulate=True)
+    np.testing.assert_allclose(chip.scores * 32, theirs, rtol=1e-12, atol=1e-9)
+    assert json.loads((tmp_path / "run" / "report.json").read_text())["nir_simulation"]["agreement"] == 1.0

@@ -45,13 +45,12 @@ def test_a_neuron_no_chip_computes_is_refused_by_name(tmp_path, neuron, problem)
         build_nir(write(tmp_path, neuron), (4,), 2)
 
 
-def test_a_synapse_it_does_not_read_is_named_with_what_it_reads(tmp_path):
-    pool = nir.SumPool2d(np.array([2, 2]), np.array([2, 2]), np.array([0, 0]))
-    nodes = {"input": nir.Input({"input": np.array([1, 4, 4])}), "pool": pool,
-             "output": nir.Output({"output": np.array([1, 2, 2])})}
-    nir.write(tmp_path / "g.nir", nir.NIRGraph(nodes=nodes, edges=[("input", "pool"), ("pool", "output")]))
-    with pytest.raises(NirUnsupported, match="node 'pool' is a SumPool2d; between populations the importer reads"):
-        build_nir({"file": str(tmp_path / "g.nir")}, (1, 4, 4), 4)
+def test_a_node_it_does_not_read_is_named_with_what_it_reads(tmp_path):
+    nodes = {"input": nir.Input({"input": np.array([4])}), "fc1": nir.Linear(W1),
+             "li": nir.LI(np.ones(3), np.ones(3), np.zeros(3)), "output": nir.Output({"output": np.array([3])})}
+    nir.write(tmp_path / "g.nir", nir.NIRGraph(nodes=nodes, edges=[("input", "fc1"), ("fc1", "li"), ("li", "output")]))
+    with pytest.raises(NirUnsupported, match="node 'li' is a LI; between populations the importer reads"):
+        build_nir({"file": str(tmp_path / "g.nir")}, (4,), 3)
 
 
 def test_a_file_that_is_not_nir_is_refused(tmp_path):
