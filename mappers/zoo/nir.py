@@ -5,9 +5,10 @@ integrates `r` times its synaptic input and fires above `theta`, so its rate is 
 `r (W s + b) / theta`, clamped at one spike per cycle: the perceptron's effective parameters are `r W / theta`,
 `r b / theta`. Synapse nodes between populations (Affine, Linear, Scale, Flatten, Delay and the pools) compose
 into one linear map per source population; a Conv2d that alone feeds a population stays a convolution.
-Populations are NIR's `IF` (reset to `v_reset` = 0), `LIF` whose `tau` is infinite (snnTorch's `beta = 1`, gain `r / tau` read as 1 when both are infinite), and the subtractive
-neuron `I` (r) -> `Threshold` (theta) with the spike fed back through `Scale(-theta)` and `Delay(1)`; the
-readout is an `I` (its state, times `r`, the class score) or the synapses that feed `Output`.
+Populations are NIR's `IF` (reset to `v_reset` = 0), `LIF` whose `tau` is infinite (snnTorch's `beta = 1`,
+gain `r / tau` read as 1 when both are infinite), and the subtractive neuron `I` (r) -> `Threshold` (theta)
+with the spike fed back through `Scale(-theta)` and `Delay(1)`; the readout is an `I` (its state, times `r`,
+the class score) or the synapses that feed `Output`.
 """
 
 import math
