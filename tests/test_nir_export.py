@@ -16,10 +16,16 @@ from simulator.timing import schedule
 from tests.simulator.spec_programs import SPECS, spec_ir, spec_mapping
 
 
+def population_nodes(graph) -> dict:
+    """The nodes that make a population's output (they carry its cores), by name."""
+    return {name: node for name, node in graph.nodes.items() if "cores" in node.metadata}
+
+
 def effective_inputs(graph, target: str, size: int) -> np.ndarray:
     """(outputs x values) matrix: what `target` receives from every value of the chip, read off the graph."""
-    starts = {"input": 2} | {name: int(node.metadata["first_value"]) for name, node in graph.nodes.items()
-                             if name.startswith("core") and "." not in name}
+    width = int(next(iter(graph.nodes["input"].input_type.values()))[0])
+    values = {"input": np.arange(2, 2 + width)} | {name: node.metadata["values"]
+                                                   for name, node in population_nodes(graph).items()}
     into = f"{target}.membrane" if f"{target}.membrane" in graph.nodes else target
     hop = graph.metadata["synaptic_delay"] == 1 and target != "output"  # the readout is read at the end
     matrix = None
@@ -31,14 +37,14 @@ def effective_inputs(graph, target: str, size: int) -> np.ndarray:
         assert (f"{producer}.hop" if hop and producer != "input" else producer, synapse) in graph.edges
         if matrix is None:
             matrix = np.zeros((node.weight.shape[0], size))
-        matrix[:, starts[producer]:starts[producer] + node.weight.shape[1]] += node.weight
+        matrix[:, values[producer]] += node.weight
         matrix[:, 1] += node.bias
     return matrix
 
 
-def check_neurons(graph, c: int, theta: np.ndarray, kind: int) -> None:
-    """Core c's neurons under NIR's definitions: IF or I, Threshold, Scale(-theta) and Delay; I; Scale."""
-    node, settings = graph.nodes[f"core{c}"], graph.metadata
+def check_neurons(graph, name: str, theta: np.ndarray, kind: int) -> None:
+    """A population's neurons under NIR's definitions: IF or I, Threshold, Scale(-theta) and Delay; I; Scale."""
+    node, settings = graph.nodes[name], graph.metadata
     fire_above = theta - 0.5 if settings["thresholding"] == "<=" else theta
     if kind == 2:
         assert isinstance(node, nir.I)
@@ -52,10 +58,10 @@ def check_neurons(graph, c: int, theta: np.ndarray, kind: int) -> None:
     else:
         assert isinstance(node, nir.Threshold) and node.metadata["reset"] == "subtract"
         np.testing.assert_array_equal(node.threshold, fire_above)
-        assert (graph.nodes[f"core{c}.membrane"].r == 1).all()
-        np.testing.assert_array_equal(graph.nodes[f"core{c}.reset"].scale, -theta)
-        assert (graph.nodes[f"core{c}.reset_delay"].delay == 1).all()
-        loop = [f"core{c}.membrane", f"core{c}", f"core{c}.reset", f"core{c}.reset_delay", f"core{c}.membrane"]
+        assert (graph.nodes[f"{name}.membrane"].r == 1).all()
+        np.testing.assert_array_equal(graph.nodes[f"{name}.reset"].scale, -theta)
+        assert (graph.nodes[f"{name}.reset_delay"].delay == 1).all()
+        loop = [f"{name}.membrane", name, f"{name}.reset", f"{name}.reset_delay", f"{name}.membrane"]
         assert set(zip(loop, loop[1:])) <= set(graph.edges)
     if kind == 0:
         equal = settings["thresholding"] == "<="
@@ -63,16 +69,28 @@ def check_neurons(graph, c: int, theta: np.ndarray, kind: int) -> None:
 
 
 def check_against_program(graph, program):
-    """Every core: weights (through its synapses), thresholds, neurons; the readout."""
-    for c in range(program.n_cores):
-        expected = np.zeros((program.neuron_count[c], program.n_values))
-        np.add.at(expected.T, program.core_sources(c), program.core_weights(c))
-        expected[:, 0] = 0
-        got = effective_inputs(graph, f"core{c}", program.n_values)
-        np.testing.assert_array_equal(got, expected)
-        np.testing.assert_array_equal(graph.nodes[f"core{c}"].metadata["weights"], program.core_weights(c))
-        theta = program.thresholds[program.neuron_offset[c]:program.neuron_offset[c] + program.neuron_count[c]]
-        check_neurons(graph, c, theta, int(program.core_kind[c]))
+    """Every population: its cores' weights (through its synapses) and exact integers, thresholds, neurons, each
+    core in exactly one population; the readout."""
+    seen = []
+    for name, node in population_nodes(graph).items():
+        values = node.metadata["values"]
+        expected, theta, kinds = np.zeros((len(values), program.n_values)), np.zeros(len(values)), set()
+        for key, core in node.metadata["cores"].items():
+            c = int(key[len("core"):])
+            n = int(program.neuron_count[c])
+            rows = np.flatnonzero((values >= core["first_value"]) & (values < core["first_value"] + n))
+            block = np.zeros((n, program.n_values))
+            np.add.at(block.T, program.core_sources(c), program.core_weights(c))
+            block[:, 0] = 0
+            expected[rows] = block
+            theta[rows] = program.thresholds[program.neuron_offset[c]:program.neuron_offset[c] + n]
+            kinds.add(int(program.core_kind[c]))
+            np.testing.assert_array_equal(core["weights"], program.core_weights(c))
+            seen.append(c)
+        np.testing.assert_array_equal(effective_inputs(graph, name, program.n_values), expected)
+        assert len(kinds) == 1
+        check_neurons(graph, name, theta, kinds.pop())
+    assert sorted(seen) == list(range(program.n_cores))
     readout = effective_inputs(graph, "output", program.n_values)
     np.testing.assert_array_equal(np.argmax(readout, axis=1), program.output_values)
 
@@ -94,7 +112,8 @@ def test_rate_spec_exports_and_reads_back(name, change, tmp_path):
     assert graph.metadata["cycles"] == schedule(program, spiking.synaptic_delay).latency
     assert graph.metadata["time"].startswith("discrete, dt = 1 cycle; a spike is a unit input for one cycle")
     check_against_program(graph, program)
-    placed = graph.nodes["core0"].metadata
+    placed = next(node.metadata["cores"]["core0"] for node in population_nodes(graph).values()
+                  if "core0" in node.metadata["cores"])
     assert placed["hard_core"] == mapping.hard_core[0] and placed["axon_offset"] == mapping.axon_offset[0]
 
 
