@@ -100,15 +100,18 @@ class Integrator(torch.nn.Module):
 
 class IntegrateAndFire(torch.nn.Module):
     """IF: dv/dt = r x; z = 1 where v > v_threshold, and there v = v_reset. A LIF whose tau is infinite is this
-    with gain r / tau (1 where both are infinite, as snnTorch writes beta = 1)."""
+    with gain r / tau (1 where both are infinite, as snnTorch writes beta = 1); a CubaLIF of tau_syn = 1 too,
+    times w_in (the importer refuses the others)."""
 
     def __init__(self, node):
         super().__init__()
         r = np.asarray(node.r, np.float64)
-        if isinstance(node, nir.LIF):
-            tau = np.asarray(node.tau, np.float64)
+        if isinstance(node, (nir.LIF, nir.CubaLIF)):
+            tau = np.asarray(node.tau if isinstance(node, nir.LIF) else node.tau_mem, np.float64)
             with np.errstate(invalid="ignore"):
                 r = np.where(np.isinf(r) & np.isinf(tau), 1.0, r / tau)
+            if isinstance(node, nir.CubaLIF):  # a synaptic current of tau_syn = 1: the cycle's input times w_in
+                r = r * np.asarray(node.w_in, np.float64)
         self.r, self.v_threshold = torch.from_numpy(r), torch.from_numpy(np.asarray(node.v_threshold, np.float64))
         self.v_reset = torch.from_numpy(np.asarray(node.v_reset, np.float64))
 
@@ -173,7 +176,7 @@ def node_map(graph) -> dict:
               if isinstance(node, nir.Delay) and reaches_itself(after, name)}
     delay = lambda node: DelayLine(int(np.max(node.delay)) - (id(node) in looped))
     return {nir.Affine: Affine, nir.Linear: Affine, nir.Scale: Scale, nir.Flatten: Flatten, nir.Threshold: Threshold,
-            nir.I: Integrator, nir.IF: IntegrateAndFire, nir.LIF: IntegrateAndFire, nir.Delay: delay,
+            nir.I: Integrator, nir.IF: IntegrateAndFire, nir.LIF: IntegrateAndFire, nir.CubaLIF: IntegrateAndFire, nir.Delay: delay,
             nir.Conv2d: Convolution, nir.SumPool2d: Pool, nir.AvgPool2d: Pool}
 
 

@@ -98,22 +98,29 @@ class NirGraphReader:
                 self.refuse(name, "resets to a non-zero v_reset; the chip resets to zero or subtracts its threshold")
             size = np.asarray(node.v_threshold).size
             return Population(name, name, _vector(node.r, size), _vector(node.v_threshold, size), reset="zero")
-        if kind == "LIF":
-            tau = np.asarray(node.tau, np.float64)
-            if np.any(np.isfinite(tau)) or np.any(np.asarray(node.v_leak) != 0):
-                self.refuse(name, "is a leaky LIF (finite tau or a v_leak); the chip's neurons do not leak")
-            if np.any(np.asarray(node.v_reset) != 0):
-                self.refuse(name, "resets to a non-zero v_reset; the chip resets to zero or subtracts its threshold")
-            r, size = np.asarray(node.r, np.float64), np.asarray(node.v_threshold).size
-            gain = np.where(np.isinf(r), 1.0, 0.0)  # r / tau: snnTorch's beta = 1 writes r = tau = inf
-            if np.any(gain == 0):
-                self.refuse(name, "has infinite tau with a finite r, so it integrates nothing")
-            return Population(name, name, _vector(gain, size), _vector(node.v_threshold, size), reset="zero")
-        if kind == "CubaLIF":
-            self.refuse(name, "is a current-based LIF: its synaptic current integrates too, which no chip neuron does")
+        if kind in ("LIF", "CubaLIF"):
+            return self.non_leaky(name, node, kind)
         if kind == "Threshold":
             return self.subtracting(name, node)
         return None
+
+    def non_leaky(self, name: str, node, kind: str) -> Population:
+        """An LIF whose membrane does not leak (tau infinite, no v_leak), resetting to zero: an IF of gain r / tau,
+        read as 1 where both are infinite (snnTorch's beta = 1). A CubaLIF too, when its synaptic current lasts
+        one cycle (tau_syn = 1, so it is the cycle's input times w_in): else the current integrates as well."""
+        tau = np.asarray(node.tau if kind == "LIF" else node.tau_mem, np.float64)
+        if np.any(np.isfinite(tau)) or np.any(np.asarray(node.v_leak) != 0):
+            self.refuse(name, f"is a leaky {kind} (finite tau or a v_leak); the chip's neurons do not leak")
+        if kind == "CubaLIF" and np.any(np.asarray(node.tau_syn, np.float64) != 1):
+            self.refuse(name, "is a CubaLIF whose synaptic current outlasts a cycle (tau_syn other than 1): it "
+                        "integrates twice, which no chip neuron does")
+        if np.any(np.asarray(node.v_reset) != 0):
+            self.refuse(name, "resets to a non-zero v_reset; the chip resets to zero or subtracts its threshold")
+        r, size = np.asarray(node.r, np.float64), np.asarray(node.v_threshold).size
+        gain = np.where(np.isinf(r), 1.0, 0.0) * (1.0 if kind == "LIF" else np.asarray(node.w_in, np.float64))
+        if np.any(gain == 0):
+            self.refuse(name, "has infinite tau with a finite r (or a zero w_in), so it integrates nothing")
+        return Population(name, name, _vector(gain, size), _vector(node.v_threshold, size), reset="zero")
 
     def subtracting(self, name: str, node) -> Population:
         """The I -> Threshold -> Scale(-theta) -> Delay(1) -> I loop that ends at Threshold `name`."""

@@ -27,17 +27,20 @@ def test_an_if_population_becomes_a_perceptron_of_its_effective_weights(tmp_path
     assert graph.nir_firing == [("zero", False)] and readout.is_output
 
 
-def test_a_non_leaky_lif_reads_as_if_with_gain_one(tmp_path):
-    lif = nir.LIF(np.full(3, np.inf), np.full(3, np.inf), np.zeros(3), np.ones(3), np.zeros(3))
-    hidden = next(p for _, p in build_nir(write(tmp_path, lif), (4,), 2).perceptrons())
-    np.testing.assert_allclose(hidden.layer.weight.detach().numpy(), W1, rtol=1e-6)
+@pytest.mark.parametrize("neuron, gain", [
+    (nir.LIF(np.full(3, np.inf), np.full(3, np.inf), np.zeros(3), np.ones(3), np.zeros(3)), 1.0),
+    (nir.CubaLIF(np.ones(3), np.full(3, np.inf), np.full(3, np.inf), np.zeros(3), np.ones(3), np.zeros(3),
+                 np.full(3, 2.0)), 2.0)])
+def test_a_non_leaky_lif_reads_as_if(tmp_path, neuron, gain):
+    hidden = next(p for _, p in build_nir(write(tmp_path, neuron), (4,), 2).perceptrons())
+    np.testing.assert_allclose(hidden.layer.weight.detach().numpy(), W1 * gain, rtol=1e-12)
 
 
 @pytest.mark.parametrize("neuron, problem", [
     (nir.LIF(np.full(3, 20.0), np.ones(3), np.zeros(3), np.ones(3), np.zeros(3)), "node 'n1' is a leaky LIF"),
     (nir.IF(np.ones(3), np.ones(3), np.full(3, 0.5)), "node 'n1' resets to a non-zero v_reset"),
-    (nir.CubaLIF(np.ones(3), np.ones(3), np.ones(3), np.zeros(3), np.ones(3), np.zeros(3)),
-     "node 'n1' is a current-based LIF"),
+    (nir.CubaLIF(np.full(3, 5.0), np.full(3, np.inf), np.full(3, np.inf), np.zeros(3), np.ones(3), np.zeros(3)),
+     "node 'n1' is a CubaLIF whose synaptic current outlasts a cycle"),
     (nir.Threshold(np.ones(3)), "node 'n1' is a Threshold outside the subtractive neuron"),
 ])
 def test_a_neuron_no_chip_computes_is_refused_by_name(tmp_path, neuron, problem):
