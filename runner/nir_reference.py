@@ -176,8 +176,8 @@ def node_map(graph) -> dict:
               if isinstance(node, nir.Delay) and reaches_itself(after, name)}
     delay = lambda node: DelayLine(int(np.max(node.delay)) - (id(node) in looped))
     return {nir.Affine: Affine, nir.Linear: Affine, nir.Scale: Scale, nir.Flatten: Flatten, nir.Threshold: Threshold,
-            nir.I: Integrator, nir.IF: IntegrateAndFire, nir.LIF: IntegrateAndFire, nir.CubaLIF: IntegrateAndFire, nir.Delay: delay,
-            nir.Conv2d: Convolution, nir.SumPool2d: Pool, nir.AvgPool2d: Pool}
+            nir.I: Integrator, nir.IF: IntegrateAndFire, nir.LIF: IntegrateAndFire, nir.CubaLIF: IntegrateAndFire,
+            nir.Delay: delay, nir.Conv2d: Convolution, nir.SumPool2d: Pool, nir.AvgPool2d: Pool}
 
 
 def nir_scores(graph, x: np.ndarray, steps: int, encoding: str, cycles: int, accumulate: bool) -> np.ndarray:
