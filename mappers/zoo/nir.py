@@ -362,6 +362,20 @@ def per_output(reader: NirGraphReader, population: Population, outputs: int) -> 
     return per[0][:, 0].copy(), per[1][:, 0].copy()
 
 
+def score_after(graph: MapperGraph, steps: int) -> None:
+    """The chip's class score is a mean per cycle, the NIR graph's a total after `steps` cycles: a readout whose
+    integer threshold is `steps` times an integer (as we export it) takes that integer, so the chip's scores are
+    the graph's; any other readout keeps its parameters, and its scores are the graph's divided by `steps`."""
+    readout = next(p for _, p in graph.perceptrons() if p.is_output)
+    theta = float(readout.native_threshold) / steps
+    if theta < 1 or theta != round(theta):
+        return
+    with torch.no_grad():
+        readout.layer.weight.mul_(steps)
+        readout.layer.bias.mul_(steps)
+    readout.native_threshold.fill_(theta)
+
+
 def native_threshold(weight: np.ndarray, bias: np.ndarray, theta: np.ndarray) -> float:
     """theta when it is one positive integer and the weights (times the gain) are integers under it; else 0."""
     if theta.size == 0 or np.any(theta != theta[0]) or theta[0] != round(theta[0]) or theta[0] < 1:

@@ -2,7 +2,7 @@
 
 import copy
 
-from mappers.zoo.nir import NirUnsupported, build_nir
+from mappers.zoo.nir import NirUnsupported, build_nir, score_after
 from runner.data import data_shape
 from runner.errors import UserError
 from runner.models import resolved_config
@@ -53,5 +53,6 @@ class NirImportStep(ModelBuildingStep):
         problem = firing_problem(ctx.spec, model)
         if problem:
             raise UserError(problem)
+        score_after(model, ctx.spec.spiking.steps)
         ctx.put("model", model)
         ctx.put("float_model", copy.deepcopy(model))
