@@ -53,14 +53,20 @@ def test_quantized_activation_has_straight_through_gradient():
     assert z.grad.tolist() == [1.0, 1.0, 0.0]
 
 
-@pytest.mark.parametrize("bottom_bin", [True, False])
-def test_fast_straight_through_gives_the_general_branch_values_and_gradients(bottom_bin):
+def quantizing(levels: int, bottom_bin: bool, shift: float) -> Activation:
+    """An activation fully clamped and quantized to `levels`, with its shift."""
     activation = Activation()
-    activation.levels.fill_(32)
+    activation.levels.fill_(levels)
     activation.quantize_rate.fill_(1.0)
     activation.clamp_rate.fill_(1.0)
     activation.bottom_bin.fill_(bottom_bin)
-    activation.shift.fill_(0.5 / 32)
+    activation.shift.fill_(shift)
+    return activation
+
+
+@pytest.mark.parametrize("bottom_bin", [True, False])
+def test_fast_straight_through_gives_the_general_branch_values_and_gradients(bottom_bin):
+    activation = quantizing(32, bottom_bin, 0.5 / 32)
     z = torch.randn(64, 3, 5, 5, generator=torch.Generator().manual_seed(0)) * 2
     scale = torch.tensor([1.0, 2.0, 0.5])[:, None, None]
     results = []

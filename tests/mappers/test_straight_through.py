@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from mappers.nn.activation import Activation
 from mappers.nn.staircase import LATTICE_EPS, staircase
 from mappers.nn.straight_through import StraightThrough, staircase_and_mask
+from tests.mappers.test_staircase import quantizing
 
 
 def pre_activations(dtype, layout, scale: float, levels: int) -> torch.Tensor:
@@ -46,12 +46,7 @@ def test_gradient_passes_inside_the_clamp_only():
 
 
 def test_training_and_evaluation_of_a_quantized_activation_agree():
-    activation = Activation()
-    activation.clamp_rate.fill_(1.0)
-    activation.levels.fill_(16)
-    activation.quantize_rate.fill_(1.0)
-    activation.bottom_bin.fill_(True)
-    activation.shift.fill_(1 / 32)
+    activation = quantizing(16, True, 1 / 32)
     z = pre_activations(torch.float32, torch.channels_last, 2.0, 16).requires_grad_()
     trained = activation(z, torch.tensor(2.0))
     with torch.no_grad():
