@@ -37,6 +37,7 @@ def train(model: nn.Module, data, settings, *, epochs: int, seed: int, progress=
     images = data.train_x.dim() == 4
     layout = torch.channels_last if images else torch.contiguous_format
     model.to(memory_format=layout)
+    dtype = next(model.parameters()).dtype  # float64 for an imported network: batches follow the model
     optimizer = make_optimizer(model, settings, lr)
     steps_per_epoch = -(-len(data.train_x) // settings.batch_size)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, epochs * steps_per_epoch))
@@ -46,6 +47,7 @@ def train(model: nn.Module, data, settings, *, epochs: int, seed: int, progress=
     for epoch in range(epochs):
         model.train()
         for xb, yb in batches(data.train_x, data.train_y, settings.batch_size, shuffle=True, generator=generator):
+            xb = xb.to(dtype)
             if images:
                 xb = augment(xb, settings.augmentation, generator).contiguous(memory_format=layout)
             optimizer.zero_grad(set_to_none=True)
