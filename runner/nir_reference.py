@@ -6,6 +6,7 @@ import nir
 import numpy as np
 import torch
 
+from mappers.zoo.nir import pair
 from simulator.reference import input_train
 
 
@@ -41,7 +42,6 @@ class Convolution(torch.nn.Module):
         super().__init__()
         self.weight = torch.from_numpy(np.asarray(node.weight, np.float64))
         self.bias = None if node.bias is None else torch.from_numpy(np.asarray(node.bias, np.float64).reshape(-1))
-        pair = lambda v: tuple(int(a) for a in np.broadcast_to(np.asarray(v).reshape(-1), (2,)))
         self.options = {"stride": pair(node.stride), "dilation": pair(node.dilation), "groups": int(node.groups),
                         "padding": node.padding if isinstance(node.padding, str) else pair(node.padding)}
 
@@ -54,7 +54,6 @@ class Pool(torch.nn.Module):
 
     def __init__(self, node):
         super().__init__()
-        pair = lambda v: tuple(int(a) for a in np.broadcast_to(np.asarray(v).reshape(-1), (2,)))
         self.kernel, self.stride, self.padding = pair(node.kernel_size), pair(node.stride), pair(node.padding)
         self.factor = float(np.prod(self.kernel)) if isinstance(node, nir.SumPool2d) else 1.0
 

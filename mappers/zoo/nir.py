@@ -52,6 +52,11 @@ def _kind(node) -> str:
     return type(node).__name__
 
 
+def pair(value) -> tuple[int, int]:
+    """A NIR 2-D parameter (one int or two) as two ints."""
+    return tuple(int(v) for v in np.broadcast_to(np.asarray(value).reshape(-1), (2,)))
+
+
 def _vector(value, size: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, np.float64).reshape(-1), (size,)).copy()
 
@@ -331,13 +336,12 @@ def convolution(reader: NirGraphReader, population: Population, made: dict, node
     node = reader.nodes[name]
     weight = np.asarray(node.weight, np.float64)
     bias = np.zeros(len(weight)) if node.bias is None else np.asarray(node.bias, np.float64).reshape(-1)
-    padding = node.padding if isinstance(node.padding, str) else tuple(int(v) for v in np.broadcast_to(
-        np.asarray(node.padding).reshape(-1), (2,)))
+    padding = node.padding if isinstance(node.padding, str) else pair(node.padding)
     groups = int(node.groups)
     layer = nn.Conv2d(weight.shape[1] * groups, weight.shape[0], tuple(weight.shape[2:]),
-                      stride=tuple(int(v) for v in np.broadcast_to(np.asarray(node.stride).reshape(-1), (2,))),
+                      stride=pair(node.stride),
                       padding=padding, groups=groups,
-                      dilation=tuple(int(v) for v in np.broadcast_to(np.asarray(node.dilation).reshape(-1), (2,))))
+                      dilation=pair(node.dilation))
     source = made[next(iter(population.inputs))]
     if pool:
         kernel, stride = pool_window(reader, pool)

@@ -4,7 +4,7 @@ on the first `samples` test samples: predictions compared, each one's accuracy."
 import nir
 
 import simulator
-from mappers.zoo.nir import NirGraphReader
+from mappers.zoo.nir import NirGraphReader, read_nir
 from runner.engine.step import PipelineStep, StepResult
 from runner.nir_reference import forward_delay, nir_scores
 from runner.steps.chip_run import first_test_samples, spiking_options
@@ -41,7 +41,7 @@ class NirSimulationStep(PipelineStep):
         x, y, hard = first_test_samples(ctx)
         chip = simulator.simulate(block_program(hard), x, fanout=message_fanout(hard), **spiking_options(ctx.spec))
         path = ctx.spec.resolve(ctx.spec.model.config["file"])
-        graph = nir.read(path)
+        graph = read_nir(path)  # nir_import read it at validation, so it reads here
         readout = NirGraphReader(graph, str(path)).readout
         cycles = spiking.steps + forward_delay(graph)
         integrated = isinstance(graph.nodes[readout.head], nir.I)  # else Output reads synapses: sum its values
