@@ -42,6 +42,8 @@ class Activation(nn.Module):
         return KINDS[int(self.foreign) - 1] if self.foreign > 0 else "relu"
 
     def forward(self, z: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        if z.dtype == torch.bfloat16:  # mixed-precision training: bin edges and clamps are float32's
+            z = z.float()
         if self.relu_rate < 1:
             other = FOREIGN[self.kind](z, *self.foreign_parameters.tolist())
             return other + self.relu_rate * (torch.relu(z) - other)

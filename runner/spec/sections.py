@@ -123,6 +123,7 @@ TRAINING = Map({
     "tolerance": (Float(min=0, max=1, min_exclusive=True), 0.95), "weight_decay": (Float(min=0), 0.0),
     "optimizer": (Enum("adam", "adamw", "sgd"), "adam"), "label_smoothing": (Float(min=0, max=0.5), 0.0),
     "augmentation": (Map({"shift": (Int(min=0), 0), "flip": (Bool(), False)}), FROM_SCHEMA),
+    "precision": (Enum("float32", "bfloat16"), "float32"),
 })
 TOP = {
     "name": Str(r"(?!\.+$)[A-Za-z0-9_.-]{1,100}", "up to 100 letters, digits, '_', '-' or '.' (not only dots)"),

@@ -72,6 +72,7 @@ class TrainingSettings:
     optimizer: str
     label_smoothing: float
     augmentation: AugmentationSettings
+    precision: str
 
 
 @dataclass(frozen=True)

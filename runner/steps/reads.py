@@ -1,7 +1,7 @@
 """Spec keys that several steps read through the same helpers (declared once, where the helper reads them)."""
 
 TRAINING = ("training.lr", "training.batch_size", "training.optimizer", "training.weight_decay",
-            "training.label_smoothing", "training.augmentation")
+            "training.label_smoothing", "training.augmentation", "training.precision")
 """What `runner.tuning.trainer.train` reads of the training settings (the epochs come from the caller)."""
 TUNING = TRAINING + ("training.tolerance", "data", "seed")
 """What `runner.steps.tuned.adapt_model` reads: training, its tolerance, the validation data, the seed."""

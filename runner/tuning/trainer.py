@@ -51,7 +51,8 @@ def train(model: nn.Module, data, settings, *, epochs: int, seed: int, progress=
             if images:
                 xb = augment(xb, settings.augmentation, generator).contiguous(memory_format=layout)
             optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xb), yb)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings.precision == "bfloat16"):
+                loss = loss_fn(model(xb), yb)
             loss.backward()
             optimizer.step()
             schedule.step()

@@ -11,7 +11,7 @@ from runner.spec.settings import AugmentationSettings, TrainingSettings
 from runner.tuning.trainer import train
 
 BASE = TrainingSettings(lr=0.01, epochs=1, batch_size=32, tolerance=0.9, weight_decay=0.0, optimizer="adam",
-                        label_smoothing=0.0, augmentation=AugmentationSettings(0, False))
+                        label_smoothing=0.0, augmentation=AugmentationSettings(0, False), precision="float32")
 
 
 def striped_images(n: int, seed: int):
@@ -43,7 +43,7 @@ def same(a: dict, b: dict) -> bool:
 
 @pytest.mark.parametrize("change", [
     {"augmentation": AugmentationSettings(1, False)}, {"augmentation": AugmentationSettings(0, True)},
-    {"label_smoothing": 0.2},
+    {"label_smoothing": 0.2}, {"precision": "bfloat16"},
 ])
 def test_each_option_changes_the_training_and_is_reproducible(data, change):
     base, changed = trained(data, BASE), trained(data, replace(BASE, **change))
@@ -60,6 +60,19 @@ def test_adamw_decays_apart_from_the_gradient_as_adam_does_not(data):
 def test_another_seed_shuffles_and_augments_otherwise(data):
     settings = replace(BASE, augmentation=AugmentationSettings(1, True))
     assert not same(trained(data, settings, seed=0), trained(data, settings, seed=1))
+
+
+def test_bfloat16_trains_float32_weights_through_quantized_activations(data):
+    torch.manual_seed(0)
+    model = build_model(Recipe("conv", {"channels": (4,), "pool_after": (0,)}, (1, 8, 8), 3))
+    for _, owner in model.activations():
+        owner.activation.levels.fill_(8)
+        owner.activation.clamp_rate.fill_(1.0)
+        owner.activation.quantize_rate.fill_(1.0)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    train(model, data, replace(BASE, precision="bfloat16"), epochs=1, seed=0)
+    assert not same(before, model.state_dict())
+    assert all(t.dtype == before[k].dtype for k, t in model.state_dict().items())
 
 
 def test_zero_epochs_leave_the_weights_and_return_the_validation_accuracy(data):
