@@ -1,0 +1,81 @@
+"""The sweep's tasks on Dask: a LocalCluster of single-threaded worker processes, or an existing scheduler; one
+progress line per finished task (variants and steps done, running, waiting)."""
+
+import logging
+import secrets
+from contextlib import contextmanager
+
+from runner.errors import UserError
+from runner.sweep.work import run_task
+
+WORK = "runner.sweep.work"
+"""What the local workers' forkserver imports before it forks them."""
+
+
+@contextmanager
+def dask_client(workers: int, scheduler: str | None):
+    """A client of the scheduler at `scheduler`, or of a loopback LocalCluster of `workers` processes."""
+    import dask
+    from distributed import Client, LocalCluster
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as error:
+            raise UserError(f"--scheduler {scheduler}: no Dask scheduler answers there ({error}); start one with "
+                            "`dask scheduler` and workers with `dask worker ADDRESS`, or leave the flag out to run "
+                            "on this machine") from error
+        with client:
+            yield client
+        return
+    with dask.config.set({"distributed.worker.multiprocessing-method": _start_method()}), \
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                         dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        yield client
+
+
+def _start_method() -> str:
+    """forkserver where there is one: a server process imports the runner once and forks every worker from it."""
+    import multiprocessing
+
+    import dask
+    from distributed.utils import get_mp_context
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return "spawn"
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        get_mp_context().set_forkserver_preload(["distributed", WORK])
+    return "forkserver"
+
+
+def run_tasks(client, tasks: dict, finals: list[str], threads: int, log) -> dict:
+    """Submit every task after the ones it needs; the result (a run's report) or exception of each, by key."""
+    from distributed import as_completed
+    token = secrets.token_hex(4)
+    futures = {}
+    for key, task in tasks.items():
+        futures[key] = client.submit(run_task, task, threads, *(futures[k] for k in task.needs),
+                                     key=f"{key}@{token}", pure=False)
+    names = {future.key: key for key, future in futures.items()}
+    outcomes = {}
+    for future in as_completed(futures.values()):
+        key = names[future.key]
+        outcomes[key] = future.exception() if future.status == "error" else future.result()
+        running = {names[k] for keys in client.processing().values() for k in keys if k in names} - set(outcomes)
+        log(f"sweep: tasks {len(outcomes)}/{len(tasks)} done, variants {sum(k in outcomes for k in finals)}/"
+            f"{len(finals)} complete, {len(running)} on workers, {len(tasks) - len(outcomes) - len(running)} waiting; "
+            f"{tasks[key].label}: {_outcome(tasks[key], outcomes[key])}")
+    return outcomes
+
+
+def computed(task, outcome) -> dict[str, float]:
+    """The task's steps that ran (not reused from an earlier run) and their seconds; none when it failed."""
+    if not isinstance(outcome, dict):
+        return {}
+    return {r["name"]: r["seconds"] for r in outcome["steps"] if r["name"] in task.steps and not r["reused"]}
+
+
+def _outcome(task, outcome) -> str:
+    if isinstance(outcome, BaseException):
+        return f"failed: {getattr(outcome, 'message', outcome)}"
+    ran = computed(task, outcome)
+    work = f"{len(ran)} of {len(task.steps)} step(s) computed in {sum(ran.values()):.1f}s" if task.steps else ""
+    return ", ".join(filter(None, [work, "variant complete" if task.complete else ""]))
