@@ -59,12 +59,15 @@ grid:
 """
 
 
+def write_files(folder, sweep: str = GRID, base: str = BASE):
+    """Write the base spec and a sweep file beside it in `folder`; returns the sweep file's path."""
+    (folder / "base.yaml").write_text(textwrap.dedent(base))
+    path = folder / "sweep.yaml"
+    path.write_text(textwrap.dedent(sweep))
+    return path
+
+
 @pytest.fixture
 def write_sweep(tmp_path):
-    """Write the base spec and a sweep file (GRID unless given) beside it; returns the sweep file's path."""
-    def write(sweep: str = GRID, base: str = BASE):
-        (tmp_path / "base.yaml").write_text(textwrap.dedent(base))
-        path = tmp_path / "sweep.yaml"
-        path.write_text(textwrap.dedent(sweep))
-        return path
-    return write
+    """write_files in the test's own folder."""
+    return lambda sweep=GRID, base=BASE: write_files(tmp_path, sweep, base)
