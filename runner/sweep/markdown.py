@@ -20,8 +20,8 @@ def _label(value) -> str:
     return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
 
 
-def key_plot(rows: list[dict], key: str, path: Path) -> None:
-    """Chip accuracy against `key`'s values, one line per combination of the other swept keys."""
+def key_plot(rows: list[dict], key: str, keys, path: Path) -> None:
+    """Chip accuracy against `key`'s values, one line per combination of the other swept `keys`."""
     plt = pyplot()
     values = list(dict.fromkeys(_label(r["overrides"][key]) for r in rows if key in r["overrides"]))
     numeric = all(isinstance(r["overrides"].get(key), (int, float)) for r in rows if key in r["overrides"])
@@ -29,7 +29,8 @@ def key_plot(rows: list[dict], key: str, path: Path) -> None:
     groups = {}
     for r in rows:
         if key in r["overrides"] and r["accuracy"] is not None:
-            rest = ", ".join(f"{k.rsplit('.', 1)[-1]} {_label(v)}" for k, v in r["overrides"].items() if k != key)
+            rest = ", ".join(f"{k.rsplit('.', 1)[-1]} {_label(r['overrides'][k])}" for k in keys
+                             if k != key and k in r["overrides"])
             x = r["overrides"][key] if numeric else values.index(_label(r["overrides"][key]))
             groups.setdefault(rest, []).append((x, r["accuracy"]))
     for (rest, points), marker in zip(groups.items(), itertools.cycle("osD^v<>")):
@@ -102,7 +103,7 @@ def write_markdown(folder: Path, name: str, rows: list[dict], totals: dict, keys
              f"{totals['seconds_computed']} s computing.", "", *table(rows, keys), ""]
     if any(r["accuracy"] is not None for r in rows):
         for i, key in enumerate(keys):
-            key_plot(rows, key, plots / f"accuracy_{i}.png")
+            key_plot(rows, key, keys, plots / f"accuracy_{i}.png")
             lines += [f"![chip accuracy against {key}](plots/accuracy_{i}.png)", ""]
         for cost, label, file in (("hard_cores", "hard cores", "front_cores.png"),
                                   ("energy_nj", "energy per inference (nJ)", "front_energy.png")):

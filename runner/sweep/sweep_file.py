@@ -12,7 +12,7 @@ from runner.spec.nodes import Node, ParseError, read_mapping, to_node
 from runner.spec.schema import Errors, Field, Map, Seq, Str, suggest
 from runner.spec.sections import TOP
 
-SECTIONS = ("name", "spec", "workdir", "grid", "variants")
+SECTIONS = ("name", "spec", "workdir", "set", "grid", "variants")
 KEY = re.compile(r"[A-Za-z_]\w*(\.\w+)*")
 SWEEPABLE = ("seed", "data", "model", "platform", "spiking", "training", "steps")
 
@@ -92,7 +92,8 @@ def key_problem(key: str) -> str:
 
 NAME = TOP["name"]
 SCHEMA = Map({"name": NAME, "spec": Str(r".+\.ya?ml", "the path of the base spec (.yaml), relative to this file"),
-              "workdir": (Str(), None), "grid": (Overrides(Seq(AnyValue(), min_items=1)), None),
+              "workdir": (Str(), None), "set": (Overrides(AnyValue()), None),
+              "grid": (Overrides(Seq(AnyValue(), min_items=1)), None),
               "variants": (Seq(Map({"name": NAME, "set": Overrides(AnyValue())}), min_items=1), None)})
 
 
@@ -124,6 +125,8 @@ def load_sweep(path, workdir: str | None = None) -> Sweep:
         raise UserError(f"{len(errors)} error(s) in the sweep file:\n" + "\n".join(lines))
     folder = Path(workdir or values["workdir"] or Path("runs") / values["name"])
     keys = tuple(dict.fromkeys(o.key for v in variants for o in v.overrides))
+    common = _overrides(root.value.get("set"), raw.get("set"))
+    variants = [Variant(v.name, common + v.overrides) for v in variants]
     return Sweep(path, values["name"], base, folder, tuple(variants), keys)
 
 
@@ -140,10 +143,13 @@ def _variants(root: Node, raw) -> list[Variant]:
             name = ".".join(f"{short[o.key]}-{_shown(o.value)}" for o in point)
             out.append(Variant(re.sub(r"[^\w.-]", "_", name)[:100], point))
     for i, entry in enumerate((root.value.get("variants") or Node([], 1)).value):
-        sets = entry.value["set"]
-        out.append(Variant(entry.value["name"].value,
-                           tuple(Override(k, raw["variants"][i]["set"][k], sets.value[k].line) for k in sets.value)))
+        out.append(Variant(entry.value["name"].value, _overrides(entry.value["set"], raw["variants"][i]["set"])))
     return out
+
+
+def _overrides(node: Node | None, raw) -> tuple[Override, ...]:
+    """A `set:` mapping's overrides (none when there is no such mapping)."""
+    return tuple(Override(k, raw[k], child.line) for k, child in node.value.items()) if node else ()
 
 
 def _short_names(keys: list[str]) -> dict[str, str]:

@@ -10,9 +10,9 @@ from runner.api import open_pipeline
 from runner.cli import main
 from runner.errors import UserError
 from runner.spec import load_spec
-from runner.sweep.sweep_file import load_sweep
+from runner.sweep.sweep_file import Override, load_sweep
 from runner.sweep.variants import prepare, spec_path
-from tests.sweep.conftest import BASE
+from tests.sweep.conftest import BASE, GRID
 
 SPEC_DIR = Path(__file__).parents[2] / "spec"
 
@@ -25,6 +25,9 @@ def test_a_grid_makes_every_combination_named_by_its_values(write_sweep):
     assert [(o.key, o.value, o.line) for o in sweep.variants[1].overrides] == [
         ("platform.weight_bits", 6, 5), ("platform.cores.0.neurons", 32, 9)]
     assert sweep.folder == Path("runs/tiny_sweep")
+    common = load_sweep(write_sweep(GRID + "set:\n  training.tolerance: 0.5\n"))
+    assert [v.name for v in common.variants] == [v.name for v in sweep.variants] and common.keys == sweep.keys
+    assert all(v.overrides[0] == Override("training.tolerance", 0.5, 11) for v in common.variants)
 
 
 def test_every_error_of_the_sweep_file_at_once(write_sweep):
@@ -50,7 +53,7 @@ def test_every_error_of_the_sweep_file_at_once(write_sweep):
     assert lines[1:] == [
         f"{path}:1: name: 'bad sweep' is not valid: expected up to 100 letters, digits, '_', '-' or '.' (not only "
         "dots)",
-        f"{path}:3: colour: unknown key; known: grid, name, spec, variants, workdir",
+        f"{path}:3: colour: unknown key; known: grid, name, set, spec, variants, workdir",
         f"{path}:5: grid.platform.weight_bits: expected a block list (- item per line), got nothing",
         f"{path}:6: grid.name: name is the sweep's to set (each variant's name and folder): sweep another key",
         f"{path}:8: grid.platfrom.cores: unknown spec section 'platfrom'; did you mean 'platform'?",
