@@ -8,13 +8,15 @@ from contextlib import contextmanager
 from runner.errors import UserError
 from runner.sweep.work import run_task
 
-WORK = "runner.sweep.work"
-"""What the local workers' forkserver imports before it forks them."""
+WORKER_IMPORTS = ["distributed", "runner.sweep.work", "sklearn.datasets"]
+"""What the local workers' forkserver imports once, before it forks them: the runner and the embedded data set's
+library."""
 
 
 @contextmanager
-def dask_client(workers: int, scheduler: str | None):
-    """A client of the scheduler at `scheduler`, or of a loopback LocalCluster of `workers` processes."""
+def dask_client(workers: int, scheduler: str | None, start_method: str = "spawn"):
+    """A client of the scheduler at `scheduler`, or of a loopback LocalCluster of `workers` processes started by
+    `start_method`."""
     import dask
     from distributed import Client, LocalCluster
     if scheduler:
@@ -27,22 +29,21 @@ def dask_client(workers: int, scheduler: str | None):
         with client:
             yield client
         return
-    with dask.config.set({"distributed.worker.multiprocessing-method": _start_method()}), \
+    with dask.config.set({"distributed.worker.multiprocessing-method": start_method}), \
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         yield client
 
 
-def _start_method() -> str:
-    """forkserver where there is one: a server process imports the runner once and forks every worker from it."""
+def start_forkserver() -> str:
+    """The start method of local workers: forkserver where there is one, started at once so that it imports
+    WORKER_IMPORTS while the sweep is validated (Dask's workers are then forked from it); spawn elsewhere."""
     import multiprocessing
-
-    import dask
-    from distributed.utils import get_mp_context
+    from multiprocessing import forkserver
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return "spawn"
-    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
-        get_mp_context().set_forkserver_preload(["distributed", WORK])
+    multiprocessing.get_context("forkserver").set_forkserver_preload(WORKER_IMPORTS)
+    forkserver.ensure_running()
     return "forkserver"
 
 

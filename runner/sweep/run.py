@@ -8,7 +8,7 @@ from runner.engine.atomic import write_atomic
 from runner.engine.console import Console
 from runner.engine.lock import run_lock
 from runner.engine.run_dir import claim
-from runner.sweep.dask_run import dask_client, run_tasks
+from runner.sweep.dask_run import dask_client, run_tasks, start_forkserver
 from runner.sweep.markdown import write_markdown
 from runner.sweep.plan import plan
 from runner.sweep.rows import totals, variant_rows
@@ -25,13 +25,14 @@ def run_sweep(path, *, workdir: str | None = None, workers: int = 2, scheduler: 
     console = Console(quiet)
     with run_lock(sweep.folder):
         console.log_path = sweep.folder / "sweep.log"
+        start_method = None if scheduler else start_forkserver()
         pipelines = prepare(sweep, threads)
         tasks, finals = plan(pipelines)
         where = scheduler or f"a local cluster of {workers} worker process(es)"
         console.log(f"sweep {sweep.name}: {len(finals)} variants, {sum(len(p.chain) for p in pipelines)} steps, "
                     f"{sum(len(t.steps) for t in tasks.values())} distinct, in {len(tasks)} tasks; on {where}")
         began = time.perf_counter()
-        with dask_client(workers, scheduler) as client:
+        with dask_client(workers, scheduler, start_method) as client:
             outcomes = run_tasks(client, tasks, finals, threads, console.log)
         seconds = time.perf_counter() - began
         rows = variant_rows(sweep, pipelines, tasks, finals, outcomes)

@@ -1,5 +1,5 @@
 """What a worker runs for one task: the variant's own pipeline in its own run directory, up to the task's last
-step (or whole), with the checkpoints other variants computed brought in first."""
+step (or to its end), with the checkpoints other variants computed brought in first."""
 
 from pathlib import Path
 
@@ -9,11 +9,9 @@ from runner.sweep.share import adopt
 
 
 def run_task(task: Task, threads: int, *needed) -> dict:
-    """The run's report (report.json's content); a task that completes its variant also writes report.md.
-    `needed` are the results of the tasks it waits for (Dask passes them: they order the work)."""
+    """The run's report (report.json's content). `needed` are the results of the tasks it waits for (Dask passes
+    them: they order the work)."""
     from runner.cli import set_threads
-    from runner.report_md import write_report
-    from runner.run_directory import RunDirectory
     pipeline = open_pipeline(task.spec, workdir=task.run_dir, quiet=True, validate=False, threads=threads)
     set_threads(threads)
     steps = dict(pipeline.chain)
@@ -23,7 +21,4 @@ def run_task(task: Task, threads: int, *needed) -> dict:
             if pipeline.inspect(name, steps[name]).status != "done":
                 adopt(pipeline.store, Path(donor), name, pipeline.fingerprints[name], steps[name].writes())
 
-    report = pipeline.run(until=None if task.complete else task.steps[-1], adopt=bring_in)
-    if task.complete:
-        write_report(RunDirectory(pipeline.run_dir, spec=task.spec))
-    return report
+    return pipeline.run(until=None if task.complete else task.steps[-1], adopt=bring_in)

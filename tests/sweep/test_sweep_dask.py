@@ -10,6 +10,7 @@ import time
 import pytest
 
 from runner.api import open_pipeline
+from runner.cli import main
 from runner.sweep import run_sweep
 from tests.sweep.conftest import write_files
 
@@ -57,7 +58,10 @@ def test_two_workers_give_the_sequential_figures_computing_each_step_once(sequen
         pipeline = open_pipeline(str(runs / "specs" / f"{row['variant']}.yaml"), quiet=True, threads=1)
         assert pipeline.run_dir == runs / row["variant"]
         assert [s["status"] for s in pipeline.status()] == ["done"] * STEPS
-        assert (runs / row["variant"] / "report.md").is_file()
+    spec = str(runs / "specs" / "weight_bits-8.neurons-16.yaml")
+    assert main([spec, "--report"]) == 0 and (runs / "weight_bits-8.neurons-16" / "report.md").is_file()
+    assert main([spec, "--export", "json", str(tmp_path / "export")]) == 0
+    assert (tmp_path / "export" / "mapping.json").is_file()
     assert (runs / "sweep.md").read_text().count("![") == 2 + 2
 
 
