@@ -2,10 +2,10 @@
 energy with the Pareto front marked)."""
 
 import itertools
-import json
 from pathlib import Path
 
 from runner.engine.atomic import pyplot, save_figure, write_atomic
+from runner.sweep.sweep_file import value_text
 
 
 def pareto(points: list[tuple[float, float]]) -> list[int]:
@@ -16,22 +16,18 @@ def pareto(points: list[tuple[float, float]]) -> list[int]:
     return sorted(front, key=lambda i: points[i])
 
 
-def _label(value) -> str:
-    return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
-
-
 def key_plot(rows: list[dict], key: str, keys, path: Path) -> None:
     """Chip accuracy against `key`'s values, one line per combination of the other swept `keys`."""
     plt = pyplot()
-    values = list(dict.fromkeys(_label(r["overrides"][key]) for r in rows if key in r["overrides"]))
+    values = list(dict.fromkeys(value_text(r["overrides"][key]) for r in rows if key in r["overrides"]))
     numeric = all(isinstance(r["overrides"].get(key), (int, float)) for r in rows if key in r["overrides"])
     figure, axes = plt.subplots(figsize=(6, 3.8), dpi=110)
     groups = {}
     for r in rows:
         if key in r["overrides"] and r["accuracy"] is not None:
-            rest = ", ".join(f"{k.rsplit('.', 1)[-1]} {_label(r['overrides'][k])}" for k in keys
+            rest = ", ".join(f"{k.rsplit('.', 1)[-1]} {value_text(r['overrides'][k])}" for k in keys
                              if k != key and k in r["overrides"])
-            x = r["overrides"][key] if numeric else values.index(_label(r["overrides"][key]))
+            x = r["overrides"][key] if numeric else values.index(value_text(r["overrides"][key]))
             groups.setdefault(rest, []).append((x, r["accuracy"]))
     for (rest, points), marker in zip(groups.items(), itertools.cycle("osD^v<>")):
         axes.plot(*zip(*sorted(points)), marker=marker, label=rest or "chip accuracy")
@@ -87,7 +83,7 @@ def table(rows: list[dict], keys) -> list[str]:
         figures = ["-" if r[field] is None else form.format(r[field]) for _, field, form in COLUMNS]
         if r["status"] != "done":
             figures[2] = r["status"]
-        cells = [r["variant"], *(_label(r["overrides"][k]) if k in r["overrides"] else "" for k in keys), *figures]
+        cells = [r["variant"], *(value_text(r["overrides"][k]) if k in r["overrides"] else "" for k in keys), *figures]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 

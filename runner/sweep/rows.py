@@ -35,9 +35,9 @@ def variant_rows(sweep, pipelines, tasks: dict, finals: list[str], outcomes: dic
 
 def totals(rows: list[dict], tasks: dict, seconds: float, workers: str, threads: int) -> dict:
     """What the sweep computed against what its variants' runs would have: distinct steps, steps computed."""
-    computed = sum(r["steps"] - r["steps_reused"] for r in rows)
     return {"variants": len(rows), "variant_steps": sum(r["steps"] for r in rows),
-            "distinct_steps": sum(len(t.steps) for t in tasks.values()), "steps_computed": computed,
+            "distinct_steps": sum(len(t.steps) for t in tasks.values()),
+            "steps_computed": sum(r["steps"] - r["steps_reused"] for r in rows),
             "steps_reused": sum(r["steps_reused"] for r in rows), "seconds": round(seconds, 1),
             "seconds_computed": round(sum(r["seconds_computed"] for r in rows), 1), "workers": workers,
             "threads": threads, "failed": sum(r["status"] != "done" for r in rows)}

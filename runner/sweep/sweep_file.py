@@ -2,6 +2,7 @@
 message listing every error with its file:line, as the spec loader reports them."""
 
 import itertools
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,6 +151,11 @@ def _variants(root: Node, raw) -> list[Variant]:
 def _overrides(node: Node | None, raw) -> tuple[Override, ...]:
     """A `set:` mapping's overrides (none when there is no such mapping)."""
     return tuple(Override(k, raw[k], child.line) for k, child in node.value.items()) if node else ()
+
+
+def value_text(value) -> str:
+    """A sweep value on one line: lists and mappings as JSON."""
+    return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
 
 
 def _short_names(keys: list[str]) -> dict[str, str]:

@@ -15,7 +15,7 @@ from runner.errors import UserError
 from runner.spec import spec_error
 from runner.spec.nodes import SPEC_SECTIONS, ParseError, read_mapping
 from runner.spec.schema import suggest
-from runner.sweep.sweep_file import Override, Sweep, Variant
+from runner.sweep.sweep_file import Override, Sweep, Variant, value_text
 
 
 class OverrideError(Exception):
@@ -100,12 +100,8 @@ def variant_text(base: CommentedMap, sweep: Sweep, variant: Variant) -> str:
     yaml.width = 4096
     text = io.StringIO()
     yaml.dump(tree, text)
-    changes = ", ".join(f"{o.key}: {_inline(o.value)}" for o in variant.overrides)
+    changes = ", ".join(f"{o.key}: {value_text(o.value)}" for o in variant.overrides)
     return f"# Variant '{variant.name}' of sweep {sweep.name}: {sweep.base.name} with {changes}.\n{text.getvalue()}"
-
-
-def _inline(value) -> str:
-    return str(value) if not isinstance(value, (list, dict)) else str(copy.deepcopy(value)).replace("'", "")
 
 
 def spec_path(sweep: Sweep, variant: Variant) -> Path:
@@ -134,7 +130,7 @@ def prepare(sweep: Sweep, threads: int) -> list:
         try:
             pipelines.append(open_pipeline(str(spec_path(sweep, variant)), quiet=True, threads=threads))
         except UserError as error:
-            overrides = ", ".join(f"{o.key}: {_inline(o.value)} (line {o.line})" for o in variant.overrides)
+            overrides = ", ".join(f"{o.key}: {value_text(o.value)} (line {o.line})" for o in variant.overrides)
             invalid.append(f"{sweep.path}:{variant.overrides[0].line}: variant '{variant.name}' ({overrides}) is not "
                            f"a valid spec:\n  " + error.message.replace("\n", "\n  "))
     if invalid:
