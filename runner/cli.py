@@ -12,7 +12,9 @@ EXIT_INTERRUPTED = 130
 def parse_args(argv):
     if argv[:1] == ["sweep"]:
         return parse_sweep_args(argv[1:])
-    parser = argparse.ArgumentParser(prog="runner", description="Deploy a network onto a spiking crossbar chip.")
+    parser = argparse.ArgumentParser(prog="runner", description="Deploy a network onto a spiking crossbar chip.",
+                                     epilog="runner sweep SWEEP.yaml runs a sweep over variants of a spec "
+                                            "(runner sweep --help)")
     parser.add_argument("spec", help="the YAML spec to run")
     parser.add_argument("--from", dest="from_step", metavar="STEP",
                         help="re-run from this step on, reusing the earlier checkpoints")

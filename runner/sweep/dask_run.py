@@ -56,14 +56,16 @@ def run_tasks(client, tasks: dict, finals: list[str], threads: int, log) -> dict
         futures[key] = client.submit(run_task, task, threads, *(futures[k] for k in task.needs),
                                      key=f"{key}@{token}", pure=False)
     names = {future.key: key for key, future in futures.items()}
-    outcomes = {}
+    outcomes, steps = {}, sum(len(task.steps) for task in tasks.values())
     for future in as_completed(futures.values()):
         key = names[future.key]
         outcomes[key] = future.exception() if future.status == "error" else future.result()
         running = {names[k] for keys in client.processing().values() for k in keys if k in names} - set(outcomes)
-        log(f"sweep: tasks {len(outcomes)}/{len(tasks)} done, variants {sum(k in outcomes for k in finals)}/"
-            f"{len(finals)} complete, {len(running)} on workers, {len(tasks) - len(outcomes) - len(running)} waiting; "
-            f"{tasks[key].label}: {_outcome(tasks[key], outcomes[key])}")
+        done = sum(len(tasks[k].steps) for k in outcomes)
+        log(f"sweep: steps {done}/{steps} and tasks {len(outcomes)}/{len(tasks)} done, variants "
+            f"{sum(k in outcomes for k in finals)}/{len(finals)} complete, {len(running)} tasks on workers, "
+            f"{len(tasks) - len(outcomes) - len(running)} waiting; {tasks[key].label}: "
+            f"{_outcome(tasks[key], outcomes[key])}")
     return outcomes
 
 
