@@ -16,7 +16,7 @@ library."""
 @contextmanager
 def dask_client(workers: int, scheduler: str | None, start_method: str = "spawn"):
     """A client of the scheduler at `scheduler`, or of a loopback LocalCluster of `workers` processes started by
-    `start_method`."""
+    `start_method` (its log stays quiet: the progress lines say what failed)."""
     import dask
     from distributed import Client, LocalCluster
     if scheduler:
@@ -31,7 +31,7 @@ def dask_client(workers: int, scheduler: str | None, start_method: str = "spawn"
         return
     with dask.config.set({"distributed.worker.multiprocessing-method": start_method}), \
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                         dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+                         dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
         yield client
 
 
@@ -63,7 +63,7 @@ def run_tasks(client, tasks: dict, finals: list[str], threads: int, log) -> dict
         running = {names[k] for keys in client.processing().values() for k in keys if k in names} - set(outcomes)
         done = sum(len(tasks[k].steps) for k in outcomes)
         log(f"sweep: steps {done}/{steps} and tasks {len(outcomes)}/{len(tasks)} done, variants "
-            f"{sum(k in outcomes for k in finals)}/{len(finals)} complete, {len(running)} tasks on workers, "
+            f"{sum(k in outcomes for k in finals)}/{len(finals)} finished, {len(running)} tasks on workers, "
             f"{len(tasks) - len(outcomes) - len(running)} waiting; {tasks[key].label}: "
             f"{_outcome(tasks[key], outcomes[key])}")
     return outcomes

@@ -12,7 +12,7 @@ class Task:
     """Steps to compute (`steps`, in order) in run directory `run_dir`, and with `complete` the rest of its run.
 
     `donors` are (step, run directory) of the steps before `steps` that another variant computes; `needs` the task
-    keys that must be done first."""
+    keys that must be done first; `shared_by` the run directories of the variants whose runs have these steps."""
 
     key: str
     spec: str
@@ -21,6 +21,7 @@ class Task:
     donors: tuple[tuple[str, str], ...]
     needs: tuple[str, ...]
     complete: bool
+    shared_by: tuple[str, ...]
 
     @property
     def label(self) -> str:
@@ -58,7 +59,7 @@ def plan(pipelines) -> tuple[dict[str, Task], list[str]]:
         donors = tuple((names[i], folders[sharers[chain[i]][0]]) for i in range(start)
                        if sharers[chain[i]][0] != owner)
         tasks[key] = Task(key, specs[owner], folders[owner], tuple(names[start:end]), donors, tuple(needs),
-                          complete=end == len(chain))
+                          complete=end == len(chain), shared_by=tuple(folders[u] for u in sharers[key]))
     finals = []
     for v, chain in enumerate(keys):
         if sharers[chain[-1]][0] == v:
@@ -67,6 +68,7 @@ def plan(pipelines) -> tuple[dict[str, Task], list[str]]:
         names = [n for n, _ in pipelines[v].chain]
         donors = tuple((n, folders[sharers[k][0]]) for n, k in zip(names, chain) if sharers[k][0] != v)
         key = f"variant-{pipelines[v].spec.name}"
-        tasks[key] = Task(key, specs[v], folders[v], (), donors, (task_of[chain[-1]],), complete=True)
+        tasks[key] = Task(key, specs[v], folders[v], (), donors, (task_of[chain[-1]],), complete=True,
+                          shared_by=(folders[v],))
         finals.append(key)
     return tasks, finals
