@@ -96,3 +96,21 @@ def test_a_worker_killed_in_a_step_is_replaced_and_the_figures_hold(sequential, 
     unshared = lambda rows: [{k: v for k, v in row.items() if k not in ("steps_reused", "steps_computed")}
                              for row in rows]
     assert unshared(figures(result)) == unshared(figures(sequential))
+
+
+def test_a_failing_variant_is_reported_and_the_others_finish(tmp_path, capsys):
+    """2-bit weights drop the metric below a strict tolerance: that variant fails with the step's message, exit 1,
+    and the other variant's figures are still written."""
+    path = write_files(tmp_path, "name: f\nspec: base.yaml\nvariants:\n  - name: narrow\n    set:\n"
+                                 "      platform.weight_bits: 2\n      training.tolerance: 0.99\n"
+                                 "  - name: wide\n    set:\n      platform.weight_bits: 8\n")
+    assert main(["sweep", str(path), "--workers", "2", "--workdir", str(tmp_path / "runs"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: 1 of 2 variant(s) failed: narrow: failed: step 'weight_quantization' dropped the "
+                          "metric to ") and "Traceback" not in err
+    narrow, wide = json.loads((tmp_path / "runs" / "sweep.json").read_text())["variants"]
+    assert narrow["status"].startswith("failed: step 'weight_quantization'") and narrow["accuracy"] is None
+    # tolerance is read from activation quantization on: the variants share the steps before it, which narrow
+    # computed; its own task failed as a whole, so it counts none of its own steps
+    assert (narrow["steps_computed"], narrow["steps_reused"]) == (SHARED - 1, 0)
+    assert (wide["status"], wide["steps_reused"], wide["model_agreement"]) == ("done", SHARED - 1, 1.0)
