@@ -135,3 +135,13 @@ def test_the_command_line_says_what_is_wrong_and_exits_2(write_sweep, capsys):
                   "spec file; name it relative to this file\n"
     assert main(["sweep", str(path), "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "choose one" in capsys.readouterr().err
+
+
+def test_a_step_is_found_by_its_as_name(write_sweep, tmp_path):
+    base = BASE.replace("  - weight_quantization:\n", "  - weight_quantization:\n      as: narrow_weights\n")
+    path = write_sweep("name: s\nspec: base.yaml\nvariants:\n  - name: longer\n    set:\n"
+                       "      steps.narrow_weights.tuner_epochs: 3\n      steps.pretraining.lr: 0.02\n", base)
+    sweep = load_sweep(path, workdir=str(tmp_path / "out"))
+    prepare(sweep, threads=1)
+    steps = {entry.name: entry for entry in load_spec(spec_path(sweep, sweep.variants[0])).steps}
+    assert steps["narrow_weights"].params["tuner_epochs"] == 3 and steps["pretraining"].params["lr"] == 0.02
