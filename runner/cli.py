@@ -1,4 +1,4 @@
-"""`runner SPEC`: run, resume, list or check a deployment pipeline."""
+"""`runner SPEC`: run, resume, list or check a deployment pipeline; `runner sweep SWEEP`: run a sweep."""
 
 import argparse
 import os
@@ -10,7 +10,11 @@ EXIT_INTERRUPTED = 130
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="runner", description="Deploy a network onto a spiking crossbar chip.")
+    if argv[:1] == ["sweep"]:
+        return parse_sweep_args(argv[1:])
+    parser = argparse.ArgumentParser(prog="runner", description="Deploy a network onto a spiking crossbar chip.",
+                                     epilog="runner sweep SWEEP.yaml runs a sweep over variants of a spec "
+                                            "(runner sweep --help)")
     parser.add_argument("spec", help="the YAML spec to run")
     parser.add_argument("--from", dest="from_step", metavar="STEP",
                         help="re-run from this step on, reusing the earlier checkpoints")
@@ -29,6 +33,22 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+def parse_sweep_args(argv):
+    parser = argparse.ArgumentParser(prog="runner sweep", description="Run a sweep over variants of a spec: every "
+                                     "distinct step computed once, the steps run as Dask tasks.")
+    parser.add_argument("sweep", help="the sweep file (a base spec and its variants)")
+    parser.add_argument("--workers", type=int, help="worker processes of the local Dask cluster (default: the CPUs "
+                        "this process may use, divided by --threads)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (e.g. "
+                        "tcp://host:8786) whose workers see the sweep folder at the same path")
+    parser.add_argument("--threads", type=int, help="CPU threads of each step (default 1)")
+    parser.add_argument("--workdir", metavar="DIR", help="the sweep folder (default: the sweep file's workdir, "
+                        "else runs/NAME)")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser.parse_args(argv, argparse.Namespace(command="sweep"))
+
+
 def thread_count(given: int | None) -> int:
     """`--threads`, else $RUNNER_THREADS, else 2; capped, with a note, at the CPUs this process may use."""
     from runner.errors import UserError
@@ -42,10 +62,14 @@ def thread_count(given: int | None) -> int:
             given = 0
     if given < 1:
         raise UserError(f"{source}: expected a whole number of threads >= 1 (e.g. 2)")
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cpus = usable_cpus()
     if given > cpus:
         print(f"note: {given} threads asked for, {cpus} CPUs available: using {cpus}", file=sys.stderr)
     return min(given, cpus)
+
+
+def usable_cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def set_threads(threads: int) -> None:
@@ -115,7 +139,27 @@ def flag_errors(args) -> list[str]:
     return problems
 
 
+def execute_sweep(args) -> int:
+    """`runner sweep`: exit 0 when every variant ran, 1 when one failed (the others' figures are written)."""
+    from runner.errors import UserError
+    from runner.sweep import run_sweep
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers {args.workers}: expected a whole number of worker processes >= 1")
+    if args.workers is not None and args.scheduler:
+        raise UserError("--workers and --scheduler: choose one (an existing cluster has its own workers)")
+    threads = thread_count(1 if args.threads is None else args.threads)
+    result = run_sweep(args.sweep, workdir=args.workdir, workers=args.workers or max(1, usable_cpus() // threads),
+                       scheduler=args.scheduler, threads=threads, quiet=args.quiet)
+    failed = [row for row in result["variants"] if row["status"] != "done"]
+    if failed:
+        raise UserError(f"{len(failed)} of {len(result['variants'])} variant(s) failed: "
+                        + "; ".join(f"{row['variant']}: {row['status']}" for row in failed), exit_code=1)
+    return 0
+
+
 def execute(args) -> int:
+    if getattr(args, "command", None) == "sweep":
+        return execute_sweep(args)
     from runner.api import open_pipeline
     from runner.errors import UserError
     from runner.summary import print_status, print_summary

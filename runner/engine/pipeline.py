@@ -104,21 +104,24 @@ class Pipeline:
                          "seconds": manifest.get("seconds"), "why": self.why(name, checkpoint)})
         return rows
 
-    def run(self, from_step: str | None = None, until: str | None = None) -> dict:
-        """Run the pipeline; returns the report. Reuses valid checkpoints before `from_step`."""
+    def run(self, from_step: str | None = None, until: str | None = None, adopt=None) -> dict:
+        """Run the pipeline; returns the report. Reuses valid checkpoints before `from_step`. `adopt()`, called
+        under the run's lock before checkpoints are read, may bring in checkpoints made elsewhere (a sweep's)."""
         start = self.index(from_step, "--from") if from_step else None
         stop = self.index(until, "--until") if until else len(self.chain) - 1
         if start is not None and stop < start:
             raise UserError(f"--until {until} comes before --from {from_step} in {self.spec.path}: nothing would "
                             "run; name a step at or after the --from step")
         claim(self.run_dir, self.spec.name, self.run_dir_origin)
-        checkpoints = [self.inspect(name, step) for name, step in self.chain]
-        if start is not None:
-            for (name, _), checkpoint in zip(self.chain[:start], checkpoints):
-                if checkpoint.status != "done":
-                    raise UserError(f"--from {from_step}: the checkpoint of the earlier step '{name}' is "
-                                    f"{checkpoint.status} in {self.run_dir}; run without --from to rebuild it")
         with run_lock(self.run_dir):
+            if adopt is not None:
+                adopt()
+            checkpoints = [self.inspect(name, step) for name, step in self.chain]
+            if start is not None:
+                for (name, _), checkpoint in zip(self.chain[:start], checkpoints):
+                    if checkpoint.status != "done":
+                        raise UserError(f"--from {from_step}: the checkpoint of the earlier step '{name}' is "
+                                        f"{checkpoint.status} in {self.run_dir}; run without --from to rebuild it")
             return self._run_steps(start, stop, checkpoints)
 
     def _reads(self, stop) -> set[tuple[str, str]]:

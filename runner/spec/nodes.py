@@ -68,12 +68,12 @@ def _read_text(path: Path) -> str:
     return text
 
 
-def parse(path: Path) -> Node:
-    """The document's root node; raises ParseError for empty, non-mapping or invalid YAML."""
+def read_mapping(path: Path, what: str, keys: tuple[str, ...]) -> CommentedMap:
+    """The document at `path` as ruamel's round-trip mapping (typed values, comments kept); raises ParseError for
+    empty, non-mapping or invalid YAML. `what` names the document and `keys` its sections in messages."""
     text = _read_text(path)
     if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
-        raise ParseError(1, "the spec is empty: expected a mapping with name, data, model, platform, "
-                            "spiking, training and steps")
+        raise ParseError(1, f"the {what} is empty: expected a mapping with {', '.join(keys[:-1])} and {keys[-1]}")
     try:
         strictyaml.load(text, strictyaml.Any())
     except MarkedYAMLError as error:
@@ -85,6 +85,19 @@ def parse(path: Path) -> Node:
     except Exception as error:
         raise ParseError(1, f"not valid YAML ({type(error).__name__}: {str(error).splitlines()[0]})") from error
     if not isinstance(root, CommentedMap):
-        raise ParseError(1, "the spec must be a mapping of sections (name:, data:, ...), not a "
+        raise ParseError(1, f"the {what} must be a mapping of sections ({keys[0]}:, {keys[1]}:, ...), not a "
                             f"{'list' if isinstance(root, CommentedSeq) else 'single value'}")
+    return root
+
+
+def to_node(root: CommentedMap) -> Node:
+    """A parsed document as Nodes (every value a string with its line)."""
     return _wrap(root, 1)
+
+
+SPEC_SECTIONS = ("name", "data", "model", "platform", "spiking", "training", "steps")
+
+
+def parse(path: Path) -> Node:
+    """The spec's root node; raises ParseError for empty, non-mapping or invalid YAML."""
+    return to_node(read_mapping(path, "spec", SPEC_SECTIONS))

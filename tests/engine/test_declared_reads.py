@@ -16,8 +16,8 @@ from runner.spec import load_spec
 from runner.spec.loader import build_spec
 from runner.steps import STEPS
 from runner.steps.weight_preloading import trained_tensors
+from tests.specs import SPEC_FILES as SPECS
 
-SPECS = sorted((Path(__file__).resolve().parents[2] / "spec").glob("*.yaml"))
 MODES = ("ttfs", "ttfs_quantized", "rate")
 SMALL_PARAMS = {"epochs": 1, "tuner_epochs": 1, "max_cycles": 1, "trials": 2, "proxy_epochs": 1, "max_samples": 16,
                 "batch_size": 160, "samples": 16}

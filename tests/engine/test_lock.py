@@ -97,7 +97,9 @@ def test_paired_runner_starts_run_the_pipeline_once(small_spec, tmp_path):
 
 def test_the_lock_names_its_pid_and_host(tmp_path):
     with run_lock(tmp_path):
-        assert json.loads((tmp_path / ".lock").read_text()) == {"pid": os.getpid(), "host": socket.gethostname()}
+        record = json.loads((tmp_path / ".lock").read_text())
+        assert record.pop("heartbeat") == pytest.approx(time.time(), abs=5)
+        assert record == {"pid": os.getpid(), "host": socket.gethostname()}
         assert [p.name for p in tmp_path.iterdir()] == [".lock"]
     assert not (tmp_path / ".lock").exists()
 
@@ -148,3 +150,46 @@ def test_a_symlink_at_the_lock_path_is_refused_and_its_target_untouched(tmp_path
     assert target.read_text() == "keep me"
     assert (tmp_path / "run" / ".lock").is_symlink()
     assert [p.name for p in (tmp_path / "run").iterdir()] == [".lock"]
+
+
+HOLDER = """
+import socket, sys, time
+socket.gethostname = lambda: "host-a"
+from runner.engine import lock
+lock.LEASE = {lease}
+with lock.run_lock(sys.argv[1]):
+    print("held", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_two_hosts_and_a_stale_heartbeat(tmp_path, monkeypatch):
+    """A runner on host-a holds the lock and beats; host-b is refused while it lives and for one lease after it
+    is killed (no flock tells another host it died), then takes the lock over."""
+    from runner.engine import lock
+    lease = 1.0
+    monkeypatch.setattr(lock, "LEASE", lease)
+    monkeypatch.setattr(socket, "gethostname", lambda: "host-b")
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER.format(lease=lease), str(tmp_path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        time.sleep(3 * lease)  # three leases: only its heartbeats keep it current
+        record = json.loads((tmp_path / ".lock").read_text())
+        assert record["host"] == "host-a" and record["pid"] == holder.pid
+        assert time.time() - record["heartbeat"] < lease
+        with pytest.raises(UserError, match=rf"\(pid {holder.pid} on host host-a\)"):
+            with run_lock(tmp_path):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with pytest.raises(UserError, match=r"its last heartbeat was \d+ s ago, and after 1 s without one the lock is "
+                                        r"taken over$"):
+        with run_lock(tmp_path):
+            pass
+    time.sleep(lease + 0.2)
+    with run_lock(tmp_path):
+        record = json.loads((tmp_path / ".lock").read_text())
+        assert (record["host"], record["pid"]) == ("host-b", os.getpid())
+    assert not (tmp_path / ".lock").exists()

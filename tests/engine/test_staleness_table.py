@@ -11,8 +11,8 @@ from runner.models import build_for_spec
 from runner.spec import load_spec
 from runner.spec.loader import build_spec
 from runner.steps import STEPS
+from tests.specs import SPEC_FILES as SPECS
 
-SPECS = sorted((Path(__file__).resolve().parents[2] / "spec").glob("*.yaml"))
 OTHER = {"<": "<=", "<=": "<", "uniform": "deterministic", "default": "novena", "per_neuron": "per_core",
          "per_core": "per_neuron", "adam": "sgd", "sgd": "adam"}
 SECTIONS = ("data", "model", "platform", "spiking", "training")

@@ -16,8 +16,9 @@ from runner.check import platform_budget
 from runner.data import input_shape
 from runner.spec import load_spec
 from runner.models import resolved_config
+from tests.specs import SPEC_FILES
 
-SPECS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "spec").glob("*.yaml"))
+SPECS = [p.stem for p in SPEC_FILES]
 
 
 def spec_ir(name: str, **platform):
