@@ -46,7 +46,8 @@ STEP_PARAMS = {
     "model_configuration": {},
     "architecture_search": {"trials": (Int(min=1), 20), "proxy_epochs": (Int(min=1), 3),
                             "core_budget": (Int(min=1), None), "timeout": (Float(min=1), 300.0),
-                            "select": (Enum("most_accurate", "fewest_cores"), "most_accurate")},
+                            "select": (Enum("most_accurate", "fewest_cores"), "most_accurate"),
+                            "storage": (Str(), None), "heartbeat": (Int(min=1), None)},
     "model_building": {},
     "torch_mapping": {},
     "nir_import": {},
@@ -128,5 +129,6 @@ TOP = {
     "name": Str(r"(?!\.+$)[A-Za-z0-9_.-]{1,100}", "up to 100 letters, digits, '_', '-' or '.' (not only dots)"),
     "seed": (Int(min=0, max=2 ** 32 - 1), 0),
     "workdir": (Str(), None),
+    "device": (Enum("auto", "cpu", "cuda"), "auto"),
     "data": DATA, "model": MODEL, "platform": PLATFORM, "spiking": SPIKING, "training": TRAINING,
 }
