@@ -2,7 +2,7 @@
 the layout-only estimate, parameter count. Candidates that cannot fit the chip are infeasible, with
 a graded violation (how many cores over) that steers the search back."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import optuna
@@ -103,8 +103,7 @@ def retry_of(trial) -> int | None:
     return optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(trial)
 
 
-def record(trial, config: dict, seed: int, worker: str, result: Result) -> None:
+def record(trial, values: dict) -> None:
     """What a candidate is rebuilt from, on the trial itself (so every worker reads every trial)."""
-    for key, value in {"config": config, "seed": seed, "worker": worker, **asdict(result)}.items():
+    for key, value in values.items():
         trial.set_user_attr(key, value)
-    trial.set_constraint("cores over budget", result.violation)

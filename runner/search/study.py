@@ -8,6 +8,7 @@ import os
 import socket
 import time
 import warnings
+from dataclasses import asdict
 
 import optuna
 
@@ -54,8 +55,10 @@ def objective(job: SearchJob, log):
             log(f"trial {trial.number}: {config} pruned: {reason}")
             raise optuna.TrialPruned(reason)
         seed = job.seed + (trial.number if origin is None else origin)
+        record(trial, {"config": config, "seed": seed, "worker": WORKER})
         result = evaluate(job, config, seed)
-        record(trial, config, seed, WORKER, result)
+        record(trial, asdict(result))
+        trial.set_constraint("cores over budget", result.violation)
         again = "" if origin is None else f" (trial {origin} again: its worker died)"
         log(f"trial {trial.number}{again}: {config} -> accuracy {result.accuracy:.4f}, {result.hard_cores} hard "
             f"cores, {result.parameters:,} parameters"

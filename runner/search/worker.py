@@ -33,7 +33,9 @@ def main(argv=None) -> int:
         job = search_job(SpecView(spec, entry, ArchitectureSearchStep.reads), entry.params, data_for(spec),
                          torch.device(args.device))
         storage = open_storage(args.storage, entry.params["heartbeat"], f"{spec.path}:{entry.line}")
-        work(open_study(storage, args.study, job), job, log=lambda m: print(m, flush=True))
+        study = open_study(storage, args.study, job)
+        print(f"joined study {args.study} ({len(study.trials)} trials recorded)", flush=True)
+        work(study, job, log=lambda m: print(m, flush=True))
     except UserError as error:
         print(f"error: {error.message}", flush=True)
         return error.exit_code
