@@ -3,8 +3,6 @@ file (`journal:FILE`), which has none. Paths are relative to the spec's folder."
 
 from pathlib import Path
 
-import optuna
-
 from runner.errors import UserError
 
 SCHEMES = ("sqlite", "postgresql", "journal")
@@ -47,6 +45,7 @@ def resolved(url: str, spec_dir: Path) -> str:
 
 def open_storage(url: str, heartbeat: int, where: str):
     """The optuna storage of `url`; a database that cannot be reached or a missing driver is a UserError."""
+    import optuna
     if not has_heartbeat(url):
         from optuna.storages.journal import JournalFileBackend
         try:

@@ -1,6 +1,7 @@
 """The spec's sections: what every key may hold. Adding a builder or a step is one entry here."""
 
 from mappers.zoo.squeezenet import DEFAULT_FIRES
+from runner.search.storage import storage_problem
 from runner.spec.schema import FROM_SCHEMA, Bool, Choice, Enum, Field, Float, FreeMap, Int, Map, Seq, Str
 from simulator.energy import EVENTS, PRESETS
 
@@ -21,6 +22,19 @@ class TorchConfig(Map):
                        f"`module:` is no longer read (nothing is imported by name): write {file} (relative to this "
                        f"spec's folder, or absolute) and `class: {name or 'ClassName'}`"))
         return None
+
+
+class Storage(Field):
+    """An architecture search's study storage: an RDB URL or a journal file."""
+
+    expected = "a storage URL"
+
+    def convert(self, text, node, path, errors):
+        problem = storage_problem(text)
+        if problem:
+            errors.append((node.line, path, problem))
+            return None
+        return text
 
 
 BUILDER_CONFIGS = {
@@ -47,7 +61,7 @@ STEP_PARAMS = {
     "architecture_search": {"trials": (Int(min=1), 20), "proxy_epochs": (Int(min=1), 3),
                             "core_budget": (Int(min=1), None), "timeout": (Float(min=1), 300.0),
                             "select": (Enum("most_accurate", "fewest_cores"), "most_accurate"),
-                            "storage": (Str(), None), "heartbeat": (Int(min=1), None)},
+                            "storage": (Storage(), None), "heartbeat": (Int(min=1), None)},
     "model_building": {},
     "torch_mapping": {},
     "nir_import": {},

@@ -12,7 +12,7 @@ from runner.errors import UserError
 from runner.search.nsga import candidates, search_job
 from runner.search.plot import plot_front
 from runner.search.spaces import SPACES
-from runner.search.storage import has_heartbeat, open_storage, resolved, shown, storage_problem
+from runner.search.storage import has_heartbeat, open_storage, resolved, shown
 from runner.search.study import open_study, work
 from runner.search.workers import end_helpers, start_helpers
 from runner.steps.model_configuration import recipe_problem
@@ -62,10 +62,7 @@ class ArchitectureSearchStep(PipelineStep):
         problems = []
         for entry in (e for e in spec.steps if e.type == cls.type):
             url = entry.params.get("storage")
-            problem = url and storage_problem(url)
-            if problem:
-                problems.append(f"storage: {problem}")
-            elif url and entry.params.get("heartbeat") and not has_heartbeat(url):
+            if url and entry.params.get("heartbeat") and not has_heartbeat(url):
                 problems.append("heartbeat: the journal storage has no heartbeat (a dead worker's trial is not "
                                 "retried): use an RDB storage (sqlite:///FILE, postgresql://...) or drop heartbeat")
         return problems
