@@ -5,7 +5,7 @@ from typing import Callable
 
 import torch
 
-from runner.engine.spec_view import SpecView
+from runner.engine.spec_view import SpecView, UndeclaredRead
 from runner.engine.resources import Resources
 from runner.engine.step import PipelineStep
 
@@ -31,7 +31,10 @@ class StepContext:
 
     @property
     def device(self) -> torch.device:
-        """Where the step runs torch (training, adaptation, the torch reference)."""
+        """Where the step runs torch (training, adaptation, the torch reference): an input of its fingerprint, so
+        only a step that `trains` or runs `on_device` reads it."""
+        if not (self.step.trains or self.step.on_device):
+            raise UndeclaredRead(f"step '{self.entry.name}' read the device without declaring `trains` or `on_device`")
         return torch.device(self.resources.device)
 
     @property

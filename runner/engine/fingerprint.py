@@ -25,11 +25,11 @@ def key_value(spec, entry, key: str):
 
 def step_inputs(spec, entry, step, *, code: str, files: dict, resources, upstream: dict) -> dict:
     """Everything the step's output depends on, as plain JSON values (a training step's also on the thread
-    count and the device it trains on)."""
+    count, and the device of a step that trains or runs torch there)."""
     keys = {k: key_value(spec, entry, k) for k in step.reads}
     inputs = {"type": entry.type, "params": dict(entry.params), "keys": keys,
               "files": files, "code": code, "threads": resources.threads if step.trains else None,
-              "device": resources.device if step.trains else None, "upstream": upstream}
+              "device": resources.device if step.trains or step.on_device else None, "upstream": upstream}
     return json.loads(json.dumps(inputs, sort_keys=True, default=str))
 
 

@@ -78,8 +78,9 @@ class SimulationStep(PipelineStep):
         torch_batch = max(1, batch // TORCH_SPLIT)
         checked = min(len(inputs), ctx.params["reference_samples"])
         reference = simulator.simulate_reference(chip_program(mapping.ir, spiking.mode, spiking.steps),
-                                                 inputs[:checked], batch_size=torch_batch, fanout=fanout, **options)
-        dense = HardCoreReference(hard)
+                                                 inputs[:checked], batch_size=torch_batch, fanout=fanout,
+                                                 device=ctx.device, **options)
+        dense = HardCoreReference(hard, ctx.device)
         hard_run = simulate_with(dense, hard, inputs[:checked], torch_batch, RateOptions(**options), None)
         chip_part = simulator.simulate(program, inputs[:checked], batch_size=batch, evaluation=evaluation,
                                        fanout=fanout, **options)
