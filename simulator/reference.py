@@ -138,8 +138,8 @@ class Group:
         self.kind, self.neurons = int(program.core_kind[cores[0]]), int(program.neuron_count[cores[0]])
         self.sources = on(np.stack([program.core_sources(c) for c in cores]), device)
         self.weights = weights
-        self.thresholds = on(np.stack([program.thresholds[program.neuron_offset[c]:program.neuron_offset[c] + self.neurons]
-                                       for c in cores]), device)
+        first = program.neuron_offset[cores]
+        self.thresholds = on(np.stack([program.thresholds[f:f + self.neurons] for f in first]), device)
         self.outputs = on(program.value_start[cores][:, None] + np.arange(self.neurons), device)
 
     def parts(self, samples: int) -> list[slice]:

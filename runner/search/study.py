@@ -1,8 +1,6 @@
-"""One worker's share of a study: run trials until the study holds the asked number, then wait for the trials
-other workers still run (a dead worker's trial is failed by the heartbeat and run again here).
-
-A trial is pruned, not evaluated, when another running or completed trial has the same parameters, or when it is
-a fresh trial beyond the budget (workers sample at the same moment): no parameter set is trained twice at once."""
+"""One worker's share of a study: trials until the study holds the asked number (a parameter set already running or
+done, or a fresh trial beyond the budget, is pruned, not trained), then the others' trials waited for (a dead
+worker's trial failed by the heartbeat and run again here)."""
 
 import os
 import socket
