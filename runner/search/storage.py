@@ -8,6 +8,8 @@ from runner.errors import UserError
 SCHEMES = ("sqlite", "postgresql", "journal")
 MAX_RETRY = 3
 """How often a trial whose worker died is retried before it stays failed."""
+HEARTBEAT = 30
+"""Seconds between a running trial's heartbeats when the spec sets none; two missed ones make it stale."""
 
 
 def storage_problem(url: str) -> str | None:
@@ -43,8 +45,9 @@ def resolved(url: str, spec_dir: Path) -> str:
     return url
 
 
-def open_storage(url: str, heartbeat: int, where: str):
-    """The optuna storage of `url`; a database that cannot be reached or a missing driver is a UserError."""
+def open_storage(url: str, heartbeat: int | None, where: str):
+    """The optuna storage of `url` (RDB: with a `heartbeat` every so many seconds, HEARTBEAT when None); a database
+    that cannot be reached or a missing driver is a UserError."""
     import optuna
     if not has_heartbeat(url):
         from optuna.storages.journal import JournalFileBackend
@@ -57,7 +60,7 @@ def open_storage(url: str, heartbeat: int, where: str):
     patience = {"timeout": 60} if url.startswith("sqlite") else {"connect_timeout": 10}
     try:
         return optuna.storages.RDBStorage(
-            url, engine_kwargs={"connect_args": patience}, heartbeat_interval=heartbeat,
+            url, engine_kwargs={"connect_args": patience}, heartbeat_interval=heartbeat or HEARTBEAT,
             heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY))
     except ImportError as error:
         raise UserError(f"{where}: {shown(url)} needs the PostgreSQL driver ({error.name} is not installed): "

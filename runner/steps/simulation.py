@@ -50,6 +50,7 @@ must stay within the chip program plus one batch."""
 class SimulationStep(PipelineStep):
     type = "simulation"
     metric_split = "test"
+    on_device = True
     requires = ("hard_mapping", "model", "float_model")
     reads = CORE_BUDGET + ("platform.threshold", "platform.cycle_ns", "platform.energy", "spiking", "seed", "data")
     figure_checks = {**{name: is_number for name in FIGURES}, "mode": lambda v: isinstance(v, str),

@@ -46,3 +46,10 @@ def small_spec(tmp_path):
     path = tmp_path / "small.yaml"
     path.write_text(SMALL)
     return lambda: path
+
+
+def test_an_rdb_storage_always_keeps_a_heartbeat(tmp_path):
+    """Without `heartbeat:` in the spec a dead worker's trial is still found and retried."""
+    from runner.search.storage import HEARTBEAT, open_storage
+    storage = open_storage(f"sqlite:///{tmp_path / 'study.db'}", None, "here")
+    assert storage.heartbeat_interval == HEARTBEAT and storage.get_heartbeat_stale_trial_callback() is not None
