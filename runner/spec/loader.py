@@ -86,5 +86,5 @@ def build_spec(path: Path, values: dict, entries, lines: dict | None = None) -> 
         training=TrainingSettings(**{**training, "augmentation": AugmentationSettings(**training["augmentation"])}),
         steps=entries,
         sections={k: values[k] for k in ("data", "model", "platform", "spiking", "training")},
-        device=values["device"], lines=frozen(lines or {}),
+        device=values.get("device", "auto"), lines=frozen(lines or {}),
     )
