@@ -69,9 +69,9 @@ class ArchitectureSearchStep(PipelineStep):
 
     def run(self, ctx) -> StepResult:
         spec, params = ctx.spec, ctx.params
-        job = search_job(spec, params, ctx.data, ctx.device)
         url = storage_url(ctx)
         storage = url and open_storage(url, params.get("heartbeat"), f"{spec.path}:{ctx.entry.line}")
+        job = search_job(spec, params, ctx.data, ctx.device)
         name = f"{spec.name}.{ctx.entry.name}.{ctx.fingerprint}"
         study = open_study(storage, name, job)
         if url:

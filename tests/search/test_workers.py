@@ -90,7 +90,7 @@ def check_alone(spec, summary, numbers):
 
 
 def test_a_killed_workers_trial_is_retried_on_postgresql(tmp_path, postgres):
-    spec = search_spec(tmp_path, "killed", trials=4, epochs=15, storage=postgres, heartbeat=1)
+    spec = search_spec(tmp_path, "killed", trials=4, epochs=8, storage=postgres, heartbeat=1)
     first, second = start(spec, tmp_path / "a"), start(spec, tmp_path / "b")
     try:
         study = None
@@ -115,7 +115,7 @@ def test_a_killed_workers_trial_is_retried_on_postgresql(tmp_path, postgres):
     assert retry.user_attrs["seed"] == victim.user_attrs["seed"]
     assert f"trial {retry.number} (trial {victim.number} again: its worker died)" in output
     summary = check_choice(tmp_path / "b", study)
-    check_alone(spec, summary, {retry.number, summary["chosen"]})
+    check_alone(spec, summary, {retry.number})
 
 
 @pytest.mark.parametrize("storage", [None, "journal:search.journal"])
