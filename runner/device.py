@@ -8,7 +8,8 @@ from runner.errors import UserError
 def resolve_device(requested: str | None, spec, *, strict: bool = True) -> str:
     """`cpu` or `cuda` for `requested` (None: the spec's `device:`); with `strict`, CUDA that torch does not see is a
     UserError saying where it was asked for and how to get it."""
-    where = f"--device {requested}" if requested else f"{spec.path}:{spec.lines.get('device', 1)}: device: {spec.device}"
+    line = spec.lines.get("device", 1)
+    where = f"--device {requested}" if requested else f"{spec.path}:{line}: device: {spec.device}"
     requested = requested or spec.device
     if requested not in ("auto", "cpu", "cuda"):
         raise UserError(f"{where}: expected auto, cpu or cuda")
