@@ -13,7 +13,6 @@ from mappers.hardware.packing import PackingError
 from mappers.ir.graph import MappingError
 from mappers.zoo import Recipe, build_model
 from runner.check import platform_budget
-from runner.search.spaces import SPACES
 from runner.tuning.trainer import train
 
 UNMAPPABLE = 10_000

@@ -1,9 +1,6 @@
-"""A real PostgreSQL server for the search tests, on loopback, started and stopped by the suite itself.
-
-The server comes from Debian's `postgresql` package (`.ci/run` installs it). PostgreSQL refuses to run as root:
-under root the data folder belongs to the unprivileged system user `nobody`, and initdb and pg_ctl run as that
-user through `setpriv`. Never mocked, never skipped: without the package the tests fail and say what to install.
-"""
+"""A real PostgreSQL server (Debian's `postgresql` package; `.ci/run` installs it) on loopback, started and stopped
+by the suite; PostgreSQL refuses root, so under root initdb and pg_ctl run through `setpriv` as the system user
+`nobody`, who owns the data folder. Never mocked, never skipped: without the package the tests fail saying so."""
 
 import os
 import pwd

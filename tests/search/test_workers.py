@@ -2,7 +2,6 @@
 trial retried), `--workers 2` on one machine, and every trial reproducible alone."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
