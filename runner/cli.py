@@ -28,6 +28,11 @@ def parse_args(argv):
     parser.add_argument("--workdir", metavar="DIR", help="the run directory (default: the spec's workdir)")
     parser.add_argument("--threads", type=int, help="CPU threads for torch and the simulator (default 2, or "
                         "$RUNNER_THREADS; at most the CPUs this process may use)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"),
+                        help="where torch trains, adapts and runs the reference (default: the spec's device:, auto: "
+                             "CUDA when torch sees one); the simulator's kernels run on the CPU")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="run an architecture search's trials in N processes on this machine (default 1)")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser.parse_args(argv)
@@ -136,6 +141,8 @@ def flag_errors(args) -> list[str]:
         problems.append(f"{' and '.join(chosen)}: choose one of them")
     if chosen and (args.from_step or args.until):
         problems.append(f"{chosen[0]} runs no step: --from and --until go with a run, not with {chosen[0]}")
+    if args.workers < 1:
+        problems.append(f"--workers {args.workers}: expected a number of processes >= 1")
     return problems
 
 
@@ -169,7 +176,10 @@ def execute(args) -> int:
     threads = thread_count(args.threads)
     reads_only = args.list or args.report or args.export
     pipeline = open_pipeline(args.spec, workdir=args.workdir, quiet=args.quiet, validate=not reads_only,
-                             threads=threads)
+                             threads=threads, device=args.device, workers=args.workers)
+    if args.workers > 1 and not any(entry.type == "architecture_search" for entry in pipeline.spec.steps):
+        raise UserError(f"--workers {args.workers}: {args.spec} has no architecture_search step, whose trials "
+                        "the workers run; leave the flag out")
     if args.check:
         print(f"{args.spec}: spec is sound ({len(pipeline.chain)} steps)")
         if not any(entry.type == "architecture_search" for entry in pipeline.spec.steps):

@@ -60,8 +60,10 @@ class RunDirectory:
         if spec is not None:
             from runner.api import open_pipeline
             threads = self.report.get("threads", 2)  # what the run trained with: the fingerprints depend on it
+            device = self.report.get("device", "cpu")
             pipeline = open_pipeline(str(spec), workdir=str(self.path), quiet=True, validate=False,
-                                     threads=threads if isinstance(threads, int) else 2)
+                                     threads=threads if isinstance(threads, int) else 2,
+                                     device=device if device in ("cpu", "cuda") else "cpu")
             self.spec, self.fingerprints = pipeline.spec, pipeline.fingerprints
             self._writes = {name: step.writes() for name, step in pipeline.chain}
             rebuild = lambda recipe: build_for_spec(pipeline.spec, recipe)

@@ -21,13 +21,24 @@ def exact_dtype(program) -> torch.dtype:
     return torch.int64 if program.integer and not float64_is_exact(program) else torch.float64
 
 
-def op_tensors(program) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """Per compute op its source rows and factors, (outputs, width) each."""
+def exact_device(program, device) -> torch.device:
+    """Where the reference runs `program`: on `device`, but an int64 program (sums that could pass 2^53) on the CPU,
+    since CUDA has no int64 matrix product (every other integer program runs in float64, exact below 2^53)."""
+    return torch.device("cpu") if exact_dtype(program) == torch.int64 else torch.device(device)
+
+
+def on(array, device: torch.device) -> torch.Tensor:
+    """A numpy array (or list) as a tensor on `device`."""
+    return torch.from_numpy(np.asarray(array)).to(device)
+
+
+def op_tensors(program, device: torch.device) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Per compute op its source rows and factors, (outputs, width) each, on `device`."""
     rows, factors = [], []
     for o in range(len(program.op_kind)):
         span = slice(program.op_source_offset[o], program.op_source_offset[o + 1])
-        rows.append(torch.from_numpy(program.op_sources[span].reshape(-1, program.op_width[o])))
-        factors.append(torch.from_numpy(program.op_factors[span].reshape(-1, program.op_width[o])))
+        rows.append(on(program.op_sources[span].reshape(-1, program.op_width[o]), device))
+        factors.append(on(program.op_factors[span].reshape(-1, program.op_width[o]), device))
     return rows, factors
 
 
@@ -38,7 +49,7 @@ def compute_op(values: torch.Tensor, program, o: int, rows, factors, grid: str, 
         result = values[:, rows].amax(dim=2)
     else:
         gathered = values[:, rows].double()
-        u = torch.zeros(gathered.shape[:2], dtype=torch.float64)
+        u = torch.zeros(gathered.shape[:2], dtype=torch.float64, device=values.device)
         for k in range(gathered.shape[2]):  # the kernel's summation order, term by term
             u = u + factors[:, k] * gathered[:, :, k]
         eps = float(program.op_eps[o])
@@ -54,7 +65,7 @@ def compute_op(values: torch.Tensor, program, o: int, rows, factors, grid: str, 
 def ttfs_values(x: torch.Tensor, program, dtype: torch.dtype) -> torch.Tensor:
     """The value space of a TTFS run before any core: the always-on axon and the inputs (levels if quantized)."""
     quantized, steps = program.mode == "ttfs_quantized", program.steps
-    values = torch.zeros(len(x), program.n_values, dtype=torch.float64 if not quantized else dtype)
+    values = torch.zeros(len(x), program.n_values, dtype=torch.float64 if not quantized else dtype, device=x.device)
     values[:, 1] = steps if quantized else 1
     x = x.clamp(0, 1)
     inputs = torch.floor(x * steps + 0.5).clamp(0, steps) if quantized else x
@@ -74,13 +85,13 @@ def ttfs_fire(v: torch.Tensor, theta: torch.Tensor, quantized: bool, steps: int)
 
 def class_scores(membrane: torch.Tensor, thresholds, scale: int) -> torch.Tensor:
     """Output neurons' membrane potentials / (threshold x `scale`), the mode's readout."""
-    return membrane.double() / (torch.as_tensor(thresholds).double() * scale)
+    return membrane.double() / (torch.as_tensor(thresholds, device=membrane.device).double() * scale)
 
 
 def rate_trains(x: torch.Tensor, program, options: RateOptions, offset: int) -> torch.Tensor:
     """The inputs' 0/1 spikes, cycles x samples x inputs."""
     steps = program.steps
-    u = torch.from_numpy(options.uniforms(len(x), steps, program.n_inputs, offset))
+    u = on(options.uniforms(len(x), steps, program.n_inputs, offset), x.device)
     return torch.stack([input_train(x, t, steps, options.encoding, u[:, t] if options.encoding == "stochastic"
                                     else None) for t in range(steps)])
 
@@ -89,7 +100,7 @@ def cycle_values(train: torch.Tensor, counts: torch.Tensor, replay: torch.Tensor
                  dtype: torch.dtype) -> torch.Tensor:
     """The value space at the start of cycle t: the always-on axon, the inputs' spikes, replayed earlier values
     (silent after the first T cycles; `train` is None there)."""
-    now = torch.zeros(len(counts), program.n_values, dtype=dtype)
+    now = torch.zeros(len(counts), program.n_values, dtype=dtype, device=counts.device)
     now[:, 1] = 1
     if t < program.steps:
         now[:, 2:2 + program.n_inputs] = train.to(dtype)
@@ -122,13 +133,14 @@ class Group:
     positions of a convolution): one gather and one batched product for all of them."""
 
     def __init__(self, program: ChipProgram, cores: list[int], weights: torch.Tensor):
-        self.cores = torch.tensor(cores)
+        device = weights.device
+        self.cores = on(cores, device)
         self.kind, self.neurons = int(program.core_kind[cores[0]]), int(program.neuron_count[cores[0]])
-        self.sources = torch.from_numpy(np.stack([program.core_sources(c) for c in cores]))
+        self.sources = on(np.stack([program.core_sources(c) for c in cores]), device)
         self.weights = weights
-        self.thresholds = torch.from_numpy(np.stack([
-            program.thresholds[program.neuron_offset[c]:program.neuron_offset[c] + self.neurons] for c in cores]))
-        self.outputs = torch.from_numpy(program.value_start[cores][:, None] + np.arange(self.neurons))
+        first = program.neuron_offset[cores]
+        self.thresholds = on(np.stack([program.thresholds[f:f + self.neurons] for f in first]), device)
+        self.outputs = on(program.value_start[cores][:, None] + np.arange(self.neurons), device)
 
     def parts(self, samples: int) -> list[slice]:
         """Consecutive slices of the group's cores whose gather for `samples` stays within GATHER_ELEMENTS."""
@@ -136,8 +148,8 @@ class Group:
         return [slice(start, start + size) for start in range(0, len(self.cores), size)]
 
 
-def core_groups(program: ChipProgram, dtype: torch.dtype) -> list[Group]:
-    """The program's cores in order, as groups; a compute op between two cores ends a group."""
+def core_groups(program: ChipProgram, dtype: torch.dtype, device: torch.device) -> list[Group]:
+    """The program's cores in order, as groups on `device`; a compute op between two cores ends a group."""
     groups, current, made = [], [], set()
     breaks = set(program.op_position.tolist())
     same = lambda a, b: all(getattr(program, f)[a] == getattr(program, f)[b]
@@ -156,7 +168,7 @@ def core_groups(program: ChipProgram, dtype: torch.dtype) -> list[Group]:
     for cores in groups:
         offset = int(program.weight_offset[cores[0]])
         if offset not in weights:
-            weights[offset] = torch.from_numpy(program.core_weights(cores[0])).to(dtype)
+            weights[offset] = on(program.core_weights(cores[0]), device).to(dtype)
     return [Group(program, cores, weights[int(program.weight_offset[cores[0]])]) for cores in groups]
 
 
@@ -165,15 +177,15 @@ class ReferenceChip:
 
     Both runs return (scores, and per core: spikes, activity, synaptic ops, messages; then the whole value
     space per sample: TTFS values, or spike counts in rate coding). `fanout`: per value, the other hard cores that
-    read it (`hard_program.message_fanout`; none without a placement).
+    read it (`hard_program.message_fanout`; none without a placement). Runs on `device` (see `exact_device`).
     """
 
-    def __init__(self, program: ChipProgram, fanout: np.ndarray | None = None):
+    def __init__(self, program: ChipProgram, fanout: np.ndarray | None = None, device: str = "cpu"):
         self.p = program
-        self.fanout = torch.from_numpy(no_fanout(program) if fanout is None else np.asarray(fanout, np.int64))
-        self.dtype = exact_dtype(program)
-        self.groups = core_groups(program, self.dtype)
-        self.ops, self.factors = op_tensors(program)
+        self.dtype, self.device = exact_dtype(program), exact_device(program, device)
+        self.fanout = on(no_fanout(program) if fanout is None else np.asarray(fanout, np.int64), self.device)
+        self.groups = core_groups(program, self.dtype, self.device)
+        self.ops, self.factors = op_tensors(program, self.device)
         self._cycles: dict[int, np.ndarray] = {}
 
     def stage_cycles(self, delay: int) -> np.ndarray:
@@ -193,8 +205,8 @@ class ReferenceChip:
         p, quantized = self.p, self.p.mode == "ttfs_quantized"
         steps = p.steps
         values = ttfs_values(x, p, self.dtype)
-        spikes, activity = torch.zeros(p.n_cores, dtype=torch.int64), torch.zeros(p.n_cores, dtype=torch.float64)
-        synops, messages = torch.zeros(p.n_cores, dtype=torch.int64), torch.zeros(p.n_cores, dtype=torch.int64)
+        spikes, activity = self.zeros(p.n_cores), self.zeros(p.n_cores, dtype=torch.float64)
+        synops, messages = self.zeros(p.n_cores), self.zeros(p.n_cores)
         grid = "levels" if quantized else "continuous"
         for g in self.groups:
             self.run_ops(values, int(g.cores[0]), grid, steps)
@@ -212,6 +224,9 @@ class ReferenceChip:
         scores = class_scores(values[:, p.output_values], p.output_thresholds, steps if quantized else 1)
         return scores, spikes, activity, synops, messages, values
 
+    def zeros(self, *shape, dtype=torch.int64) -> torch.Tensor:
+        return torch.zeros(*shape, dtype=dtype, device=self.device)
+
     def sent(self, out: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
         """Per core of a part, the messages its values `out` (samples x cores x neurons) send: each non-zero one
         to every other hard core that reads it."""
@@ -221,17 +236,17 @@ class ReferenceChip:
         """Rate coding: stage by stage, the schedule's cycles each, spikes within a stage after `options.delay`."""
         p, steps, n = self.p, self.p.steps, len(x)
         cycles = self.stage_cycles(options.delay)
-        counts = torch.zeros(n, p.n_values, dtype=torch.int64)
-        potential = [torch.zeros(n, len(g.cores), g.neurons, dtype=self.dtype) for g in self.groups]
+        counts = self.zeros(n, p.n_values)
+        potential = [self.zeros(n, len(g.cores), g.neurons, dtype=self.dtype) for g in self.groups]
         trains = rate_trains(x, p, options, offset)
         counts[:, 2:2 + p.n_inputs] = trains.sum(0)
         counts[:, 1] = steps
-        first, replay = 0, torch.zeros(p.n_values, dtype=torch.bool)
-        synops, messages = torch.zeros(p.n_cores, dtype=torch.int64), torch.zeros(p.n_cores, dtype=torch.int64)
+        first, replay = 0, self.zeros(p.n_values, dtype=torch.bool)
+        synops, messages = self.zeros(p.n_cores), self.zeros(p.n_cores)
         starts = [int(g.cores[0]) for g in self.groups]
         for s, end in enumerate(stage_bounds(p.op_position, p.n_cores).tolist()):
             stage = [k for k, start in enumerate(starts) if first <= start < end]
-            made = torch.cat([self.groups[k].outputs.reshape(-1) for k in stage] or [torch.zeros(0).long()])
+            made = torch.cat([self.groups[k].outputs.reshape(-1) for k in stage] or [self.zeros(0)])
             last = None
             for t in range(int(cycles[s])):
                 now = cycle_values(trains[t] if t < steps else None, counts, replay, t, p, self.dtype)
@@ -249,7 +264,7 @@ class ReferenceChip:
                 if p.op_position[o] == end:
                     replay[int(p.op_value_start[o]):int(p.op_value_start[o]) + len(rows)] = True
             first = end
-        spikes = torch.zeros(p.n_cores, dtype=torch.int64)
+        spikes = self.zeros(p.n_cores)
         for g in self.groups:
             if g.kind == SPIKING:
                 spikes[g.cores] = counts[:, g.outputs].sum((0, 2))
@@ -295,20 +310,20 @@ def input_train(x: torch.Tensor, t: int, steps: int, encoding: str, u) -> torch.
 
 
 def simulate_with(chip, program, x: np.ndarray, batch_size: int, options: RateOptions, progress) -> SimulationOutput:
-    """Run a torch reference `chip` (closed_form and rate) over `x` batch by batch."""
+    """Run a torch reference `chip` (closed_form and rate) over `x` batch by batch, on the chip's device."""
 
     def run_batch(xb: np.ndarray, offset: int) -> SimulationOutput:
         with torch.no_grad():
-            xt = torch.from_numpy(xb)
+            xt = on(xb, chip.device)
             run = chip.rate(xt, options, offset) if program.mode == "rate" else chip.closed_form(xt)
-        return SimulationOutput(*(figure.numpy() for figure in run[:5]))
+        return SimulationOutput(*(figure.cpu().numpy() for figure in run[:5]))
 
     return batched(run_batch, program, x, batch_size, progress)
 
 
 def simulate_reference(program: ChipProgram, x: np.ndarray, *, batch_size: int = 250, encoding: str = "uniform",
                        firing: str = "default", thresholding: str = "<", seed: int = 0, delay: int = 0,
-                       fanout: np.ndarray | None = None, progress=None) -> SimulationOutput:
-    """The torch reference of `simulator.simulate` in closed form (which cycle-by-cycle TTFS equals)."""
+                       fanout: np.ndarray | None = None, progress=None, device: str = "cpu") -> SimulationOutput:
+    """The torch reference of `simulator.simulate` in closed form (which cycle-by-cycle TTFS equals), on `device`."""
     options = RateOptions(encoding, firing, thresholding, seed, delay)
-    return simulate_with(ReferenceChip(program, fanout), program, x, batch_size, options, progress)
+    return simulate_with(ReferenceChip(program, fanout, device), program, x, batch_size, options, progress)

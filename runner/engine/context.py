@@ -3,7 +3,10 @@
 import copy
 from typing import Callable
 
-from runner.engine.spec_view import SpecView
+import torch
+
+from runner.engine.spec_view import SpecView, UndeclaredRead
+from runner.engine.resources import Resources
 from runner.engine.step import PipelineStep
 
 
@@ -11,7 +14,8 @@ class StepContext:
     """Gives a step its inputs and takes its outputs; inputs it only `requires` are read-only."""
 
     def __init__(self, *, spec, entry, step: type[PipelineStep], inputs: dict[str, Callable],
-                 data: Callable, log: Callable, progress: Callable, run_dir):
+                 data: Callable, log: Callable, progress: Callable, run_dir, fingerprint: str = "",
+                 resources=None):
         self.spec = SpecView(spec, entry, step.reads)
         self.run_dir = run_dir
         self.entry = entry
@@ -22,6 +26,25 @@ class StepContext:
         self.log = log
         self.progress = progress
         self.outputs: dict = {}
+        self.fingerprint = fingerprint
+        self.resources = resources or Resources()
+
+    @property
+    def device(self) -> torch.device:
+        """Where the step runs torch (training, adaptation, the torch reference): an input of its fingerprint, so
+        only a step that `trains` or runs `on_device` reads it."""
+        if not (self.step.trains or self.step.on_device):
+            raise UndeclaredRead(f"step '{self.entry.name}' read the device without declaring `trains` or `on_device`")
+        return torch.device(self.resources.device)
+
+    @property
+    def threads(self) -> int:
+        return self.resources.threads
+
+    @property
+    def workers(self) -> int:
+        """Processes an architecture search runs its trials in on this machine (`--workers`)."""
+        return self.resources.workers
 
     @property
     def data(self):

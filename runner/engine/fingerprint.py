@@ -23,11 +23,13 @@ def key_value(spec, entry, key: str):
     return value
 
 
-def step_inputs(spec, entry, step, *, code: str, files: dict, threads: int, upstream: dict) -> dict:
-    """Everything the step's output depends on, as plain JSON values."""
+def step_inputs(spec, entry, step, *, code: str, files: dict, resources, upstream: dict) -> dict:
+    """Everything the step's output depends on, as plain JSON values (a training step's also on the thread
+    count, and the device of a step that trains or runs torch there)."""
     keys = {k: key_value(spec, entry, k) for k in step.reads}
     inputs = {"type": entry.type, "params": dict(entry.params), "keys": keys,
-              "files": files, "code": code, "threads": threads if step.trains else None, "upstream": upstream}
+              "files": files, "code": code, "threads": resources.threads if step.trains else None,
+              "device": resources.device if step.trains or step.on_device else None, "upstream": upstream}
     return json.loads(json.dumps(inputs, sort_keys=True, default=str))
 
 
@@ -53,8 +55,9 @@ def changes(old, new: dict) -> list[str]:
     reasons += [f"{kind} changed" for kind in sorted(new["files"]) if old["files"].get(kind) != new["files"][kind]]
     if old["code"] != new["code"]:
         reasons.append("the project code it runs changed")
-    if old["threads"] != new["threads"]:
-        reasons.append(f"the thread count changed ({old['threads']} -> {new['threads']})")
+    for key, what in (("threads", "the thread count"), ("device", "the device")):
+        if old[key] != new[key]:
+            reasons.append(f"{what} changed ({old[key]} -> {new[key]})")
     reasons += [f"upstream step '{s}' changed" for s in sorted(new["upstream"])
                 if old["upstream"].get(s) != new["upstream"][s]]
     return reasons or [f"its type changed ({old['type']} -> {new['type']})"]

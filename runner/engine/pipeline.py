@@ -10,6 +10,7 @@ from runner.engine.external import External
 from runner.engine.fingerprint import changes, fingerprint, step_inputs
 from runner.engine.lock import run_lock
 from runner.engine.report import Report, previous_statuses
+from runner.engine.resources import Resources
 from runner.engine.run_dir import claim
 from runner.engine.store import Checkpoint, CheckpointStore, CorruptCheckpoint
 from runner.errors import UserError
@@ -26,7 +27,7 @@ class Pipeline:
     """The steps of one spec, their fingerprints and their checkpoints in `run_dir`."""
 
     def __init__(self, spec, registry: dict, *, rebuild, run_dir: Path | None = None, console: Console | None = None,
-                 load_data=None, validate: bool = True, threads: int = 2):
+                 load_data=None, validate: bool = True, threads: int = 2, device: str = "cpu", workers: int = 1):
         self.spec = spec
         self.entries = list(spec.steps)
         self.chain = [(e.name, registry[e.type]) for e in self.entries]
@@ -37,7 +38,8 @@ class Pipeline:
         self.console = console or Console()
         self.writers = resolve_writers(self.chain)
         self.threads = threads
-        self.inputs = self._inputs(threads)
+        self.resources = Resources(threads, device, workers)
+        self.inputs = self._inputs()
         self.fingerprints = {name: fingerprint(inputs) for name, inputs in self.inputs.items()}
         self._load_data = load_data
         self._data = None
@@ -56,13 +58,14 @@ class Pipeline:
                      for i, message in errors]
             raise UserError("\n".join(lines))
 
-    def _inputs(self, threads: int) -> dict[str, dict]:
+    def _inputs(self) -> dict[str, dict]:
         """Per step, everything its output depends on (known before anything runs)."""
         external, inputs, prints = External(self.spec), {}, {}
         for entry, (name, step), writers in zip(self.entries, self.chain, self.writers):
             upstream = {w: prints[w] for w in sorted(set(writers.values()))}
             inputs[name] = step_inputs(self.spec, entry, step, code=external.code(step),
-                                       files=external.files(entry, step), threads=threads, upstream=upstream)
+                                       files=external.files(entry, step), resources=self.resources,
+                                       upstream=upstream)
             prints[name] = fingerprint(inputs[name])
         return inputs
 
@@ -145,7 +148,7 @@ class Pipeline:
     def _run_steps(self, start, stop, checkpoints) -> dict:
         self.console.log_path = self.run_dir / "run.log"
         self.store.discard_staging()
-        report = Report(self.run_dir / "report.json", self.spec.name, self.threads,
+        report = Report(self.run_dir / "report.json", self.spec.name, self.resources,
                         {name: step.metric_split for name, step in self.chain})
         previous_metric, reads, ran = None, self._reads(stop), set()
         from_step = self.chain[start][0] if start is not None else None
@@ -202,7 +205,7 @@ class Pipeline:
         inputs = {key: (lambda w=writer, k=key: self._value(w, k)) for key, writer in self.writers[i].items()}
         ctx = StepContext(spec=self.spec, entry=entry, step=step, inputs=inputs, data=self._get_data,
                           log=lambda m: self.console.log(f"[{name}] {m}"), progress=self.console.progress,
-                          run_dir=self.run_dir)
+                          run_dir=self.run_dir, fingerprint=self.fingerprints[name], resources=self.resources)
         began = time.perf_counter()
         try:
             result = step().run(ctx)

@@ -11,9 +11,9 @@ from runner.engine.manifest import read_json
 class Report:
     """Collects step rows and figures and rewrites report.json after every change."""
 
-    def __init__(self, path: Path, spec_name: str, threads: int, splits: dict[str, str | None]):
+    def __init__(self, path: Path, spec_name: str, resources, splits: dict[str, str | None]):
         self.path, self.splits = path, splits
-        self.data = {"spec": spec_name, "threads": threads, "steps": []}
+        self.data = {"spec": spec_name, "threads": resources.threads, "device": resources.device, "steps": []}
 
     def add_step(self, name: str, status: str, metric, seconds: float, fingerprint: str, reused: bool) -> None:
         self.data["steps"].append({"name": name, "status": status, "metric": metric, "split": self.splits[name],

@@ -32,7 +32,10 @@ class PipelineStep:
     """External files the step reads, by kind: `model_source` (the torch module and the files it imports),
     `weights` (the `path` parameter); the data's files come with `data`."""
     trains: ClassVar[bool] = False
-    """Whether the step trains (its result then depends on the thread count)."""
+    """Whether the step trains (its result then depends on the thread count and the device)."""
+    on_device: ClassVar[bool] = False
+    """Whether the step runs torch on the run's device without training (the torch reference): its result then
+    depends on the device, as a training step's does."""
     modes: ClassVar[tuple[str, ...] | None] = None
     """Spiking modes the step applies to (None: every mode)."""
     metric_split: ClassVar[str | None] = None

@@ -69,10 +69,10 @@ def load_spec(path) -> Spec:
     if errors:
         lines = [spec_error(path, line, keypath, message) for line, keypath, message in sorted(errors)]
         raise UserError(f"{len(errors)} error(s) in the spec:\n" + "\n".join(lines))
-    return build_spec(path, values, entries)
+    return build_spec(path, values, entries, root.key_lines)
 
 
-def build_spec(path: Path, values: dict, entries) -> Spec:
+def build_spec(path: Path, values: dict, entries, lines: dict | None = None) -> Spec:
     platform, spiking, training = values["platform"], values["spiking"], values["training"]
     return Spec(
         path=str(path), name=values["name"], seed=values["seed"],
@@ -86,4 +86,5 @@ def build_spec(path: Path, values: dict, entries) -> Spec:
         training=TrainingSettings(**{**training, "augmentation": AugmentationSettings(**training["augmentation"])}),
         steps=entries,
         sections={k: values[k] for k in ("data", "model", "platform", "spiking", "training")},
+        device=values.get("device", "auto"), lines=frozen(lines or {}),
     )

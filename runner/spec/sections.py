@@ -1,6 +1,7 @@
 """The spec's sections: what every key may hold. Adding a builder or a step is one entry here."""
 
 from mappers.zoo.squeezenet import DEFAULT_FIRES
+from runner.search.storage import storage_problem
 from runner.spec.schema import FROM_SCHEMA, Bool, Choice, Enum, Field, Float, FreeMap, Int, Map, Seq, Str
 from simulator.energy import EVENTS, PRESETS
 
@@ -21,6 +22,19 @@ class TorchConfig(Map):
                        f"`module:` is no longer read (nothing is imported by name): write {file} (relative to this "
                        f"spec's folder, or absolute) and `class: {name or 'ClassName'}`"))
         return None
+
+
+class Storage(Field):
+    """An architecture search's study storage: an RDB URL or a journal file."""
+
+    expected = "a storage URL"
+
+    def convert(self, text, node, path, errors):
+        problem = storage_problem(text)
+        if problem:
+            errors.append((node.line, path, problem))
+            return None
+        return text
 
 
 BUILDER_CONFIGS = {
@@ -46,7 +60,8 @@ STEP_PARAMS = {
     "model_configuration": {},
     "architecture_search": {"trials": (Int(min=1), 20), "proxy_epochs": (Int(min=1), 3),
                             "core_budget": (Int(min=1), None), "timeout": (Float(min=1), 300.0),
-                            "select": (Enum("most_accurate", "fewest_cores"), "most_accurate")},
+                            "select": (Enum("most_accurate", "fewest_cores"), "most_accurate"),
+                            "storage": (Storage(), None), "heartbeat": (Int(min=1), None)},
     "model_building": {},
     "torch_mapping": {},
     "nir_import": {},
@@ -129,5 +144,6 @@ TOP = {
     "name": Str(r"(?!\.+$)[A-Za-z0-9_.-]{1,100}", "up to 100 letters, digits, '_', '-' or '.' (not only dots)"),
     "seed": (Int(min=0, max=2 ** 32 - 1), 0),
     "workdir": (Str(), None),
+    "device": (Enum("auto", "cpu", "cuda"), "auto"),
     "data": DATA, "model": MODEL, "platform": PLATFORM, "spiking": SPIKING, "training": TRAINING,
 }

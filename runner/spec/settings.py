@@ -105,6 +105,9 @@ class Spec:
     training: TrainingSettings
     steps: tuple[StepEntry, ...]
     sections: Mapping = field(default_factory=dict)
+    device: str = "auto"
+    lines: Mapping = field(default_factory=dict)
+    """The line of each top-level key the spec writes."""
 
     def section(self, name: str) -> dict:
         """A plain (JSON-serializable) copy of a section, for fingerprints and recipes."""

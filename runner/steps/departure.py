@@ -61,10 +61,10 @@ def departure_per_layer(model, budget, chip, x: torch.Tensor, spiking, seed: int
     differs, saturated = np.zeros(len(nodes)), np.zeros(len(nodes))
     for start in range(0, len(x), CHUNK):
         part = x[start:start + CHUNK]
-        flat = torch.from_numpy(part.reshape(len(part), -1).double().numpy())
+        flat = part.reshape(len(part), -1).double().to(chip.device)
         with torch.no_grad():
             run = chip.rate(flat, options, start) if program.mode == "rate" else chip.closed_form(flat)
-        space, outputs = run[-1].double() / top, node_outputs(model, part, nodes)
+        space, outputs = run[-1].double().cpu() / top, node_outputs(model, part, nodes)
         for k, i in enumerate(nodes):
             on_chip = space[:, torch.from_numpy(values[i].reshape(-1))]
             expected = outputs[i] / torch.from_numpy(np.asarray(scales[i], np.float64).reshape(-1))

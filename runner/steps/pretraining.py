@@ -18,7 +18,7 @@ class PretrainingStep(PipelineStep):
     def run(self, ctx) -> StepResult:
         model, settings = ctx.get("model"), ctx.training
         val = train(model, ctx.data, settings, epochs=settings.epochs, seed=ctx.spec.seed,
-                    progress=ctx.progress, log=ctx.log)
+                    progress=ctx.progress, log=ctx.log, device=ctx.device)
         ctx.put("model", model)
         ctx.put("float_model", copy.deepcopy(model))
         return StepResult(metric=val)

@@ -50,6 +50,7 @@ must stay within the chip program plus one batch."""
 class SimulationStep(PipelineStep):
     type = "simulation"
     metric_split = "test"
+    on_device = True
     requires = ("hard_mapping", "model", "float_model")
     reads = CORE_BUDGET + ("platform.threshold", "platform.cycle_ns", "platform.energy", "spiking", "seed", "data")
     figure_checks = {**{name: is_number for name in FIGURES}, "mode": lambda v: isinstance(v, str),
@@ -78,8 +79,9 @@ class SimulationStep(PipelineStep):
         torch_batch = max(1, batch // TORCH_SPLIT)
         checked = min(len(inputs), ctx.params["reference_samples"])
         reference = simulator.simulate_reference(chip_program(mapping.ir, spiking.mode, spiking.steps),
-                                                 inputs[:checked], batch_size=torch_batch, fanout=fanout, **options)
-        dense = HardCoreReference(hard)
+                                                 inputs[:checked], batch_size=torch_batch, fanout=fanout,
+                                                 device=ctx.device, **options)
+        dense = HardCoreReference(hard, ctx.device)
         hard_run = simulate_with(dense, hard, inputs[:checked], torch_batch, RateOptions(**options), None)
         chip_part = simulator.simulate(program, inputs[:checked], batch_size=batch, evaluation=evaluation,
                                        fanout=fanout, **options)

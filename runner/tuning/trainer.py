@@ -8,11 +8,13 @@ from runner.tuning.augmentation import augment
 
 
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """Class predictions (argmax, lowest index on ties) in eval mode, in the model's precision."""
+    """Class predictions (argmax, lowest index on ties) in eval mode, in the model's precision and on its device;
+    the predictions on the CPU."""
     model.eval()
-    x = x.to(next(model.parameters()).dtype)
+    weight = next(model.parameters())
     with torch.no_grad():
-        return torch.cat([model(x[i:i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)])
+        return torch.cat([model(x[i:i + batch_size].to(weight.device, weight.dtype)).argmax(1).cpu()
+                          for i in range(0, len(x), batch_size)])
 
 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
@@ -30,13 +32,16 @@ def make_optimizer(model: nn.Module, settings, lr: float | None = None) -> torch
 
 
 def train(model: nn.Module, data, settings, *, epochs: int, seed: int, progress=None, log=None,
-          lr: float | None = None) -> float:
-    """Train with cross-entropy (label smoothing), augmentation and a cosine learning-rate schedule; returns
-    validation accuracy. Images train in channels-last layout (faster convolutions); the model leaves as it came."""
-    generator = torch.Generator().manual_seed(seed)
+          lr: float | None = None, device: torch.device | None = None) -> float:
+    """Train on `device` (None: where the model is) with cross-entropy (label smoothing), augmentation and a cosine
+    learning-rate schedule; returns validation accuracy. Images train in channels-last layout (faster convolutions).
+    Batches are drawn and augmented on the CPU (seeded alike on every device); the model leaves as it came."""
+    generator = torch.Generator(device="cpu").manual_seed(seed)
     images = data.train_x.dim() == 4
     layout = torch.channels_last if images else torch.contiguous_format
-    model.to(memory_format=layout)
+    came_from = next(model.parameters()).device
+    device = came_from if device is None else device
+    model.to(device=device, memory_format=layout)
     dtype = next(model.parameters()).dtype  # float64 for an imported network: batches follow the model
     optimizer = make_optimizer(model, settings, lr)
     steps_per_epoch = -(-len(data.train_x) // settings.batch_size)
@@ -47,11 +52,11 @@ def train(model: nn.Module, data, settings, *, epochs: int, seed: int, progress=
     for epoch in range(epochs):
         model.train()
         for xb, yb in batches(data.train_x, data.train_y, settings.batch_size, shuffle=True, generator=generator):
-            xb = xb.to(dtype)
             if images:
-                xb = augment(xb, settings.augmentation, generator).contiguous(memory_format=layout)
+                xb = augment(xb, settings.augmentation, generator)
+            xb, yb = xb.to(device, dtype).contiguous(memory_format=layout), yb.to(device)
             optimizer.zero_grad(set_to_none=True)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings.precision == "bfloat16"):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=settings.precision == "bfloat16"):
                 loss = loss_fn(model(xb), yb)
             loss.backward()
             optimizer.step()
@@ -65,6 +70,6 @@ def train(model: nn.Module, data, settings, *, epochs: int, seed: int, progress=
             log(f"epoch {epoch + 1}/{epochs}: loss {float(loss):.4f}, validation accuracy {val:.4f}")
     if bar is not None:
         bar.close()
-    model.to(memory_format=torch.contiguous_format)
+    model.to(device=came_from, memory_format=torch.contiguous_format)
     model.eval()
     return val
