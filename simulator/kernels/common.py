@@ -112,10 +112,9 @@ def run_op(buf, o, op_kind, op_value_start, op_width, op_source_offset, op_sourc
             buf[op_value_start[o] + r] = min(max(np.floor(u + eps), 0.0), top)
 
 
-def program_arrays(p, weight_dtype=None):
-    """The program arrays in the order the kernels take them (the weights as `weight_dtype` if given)."""
-    weights, weights_t = (p.weights, p.weights_t) if weight_dtype is None else \
-        (p.weights.astype(weight_dtype), p.weights_t.astype(weight_dtype))
+def program_arrays(p, dtype):
+    """The program arrays in the order the kernels take them, the weights as `dtype`."""
+    weights, weights_t = p.weights.astype(dtype, copy=False), p.weights_t.astype(dtype, copy=False)
     return (p.core_kind, p.value_start, p.axon_count, p.neuron_count, p.weight_offset, weights, weights_t,
             p.neuron_offset, p.thresholds, p.source_offset, p.sources, p.op_kind, p.op_position, p.op_value_start,
             p.op_width, p.op_source_offset, p.op_sources, p.op_factors, p.op_eps, p.output_values,
