@@ -7,7 +7,7 @@ from simulator.kernels.cycles import partial_series
 from simulator.kernels.common import program_arrays, stage_bounds
 from simulator.kernels.rate import ENCODINGS, stage_reads
 from simulator.options import RateOptions, SimulationOutput
-from simulator.program import ChipProgram, float64_is_exact
+from simulator.program import ChipProgram, float32_is_exact, float64_is_exact
 from simulator.timing import schedule, ttfs_windows
 
 EVALUATIONS = ("closed_form", "cycles")
@@ -50,9 +50,12 @@ def no_fanout(program) -> np.ndarray:
     return np.zeros(program.n_values, np.int64)
 
 
-def accumulation_dtype(program: ChipProgram) -> type:
-    """What the kernels hold values and sums in: float64, or int64 for integer programs in the integer modes whose
-    sums could pass 2^53 (`float64_is_exact`: below it, float64 gives the very same integers, faster)."""
+def accumulation_dtype(program: ChipProgram, evaluation: str = "closed_form") -> type:
+    """What the kernels hold values and sums in: float64; for integer programs in the integer modes, float32 or
+    float64 where they give the very same integers (`float32_is_exact`, closed form; `float64_is_exact`), else
+    int64. Fewer bytes per value are more values per vector instruction."""
+    if program.integer and evaluation == "closed_form" and float32_is_exact(program):
+        return np.float32
     exact = not program.integer or program.mode == "ttfs" or float64_is_exact(program)
     return np.float64 if exact else np.int64
 
@@ -76,7 +79,7 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
     fanout = no_fanout(program) if fanout is None else np.ascontiguousarray(fanout, np.int64)
     if fanout.shape != (program.n_values,):
         raise ValueError(f"fanout has shape {fanout.shape}; the chip program has {program.n_values} values")
-    dtype = accumulation_dtype(program)
+    dtype = accumulation_dtype(program, evaluation)
     arrays = program_arrays(program, dtype)
     ends = stage_bounds(program.op_position, program.n_cores)
     reads = stage_reads(program, ends) if program.mode == "rate" else None
