@@ -1,8 +1,9 @@
 """simulate: run a chip program on inputs with the Numba kernels, batch by batch."""
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from simulator.kernels import run_rate, run_ttfs, run_ttfs_cycles
+from simulator.kernels import run_rate, run_ttfs, run_ttfs_blocked, run_ttfs_cycles
 from simulator.kernels.cycles import partial_series
 from simulator.kernels.common import program_arrays, stage_bounds
 from simulator.kernels.rate import ENCODINGS, stage_reads
@@ -99,7 +100,8 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
             fired = np.full((recorded, program.n_values), -1, np.int64)
             run_ttfs_cycles(xb, *arrays, *common, np.zeros(0, dtype), *cycles, fired)
         elif program.mode in ("ttfs", "ttfs_quantized"):
-            run_ttfs(xb, *arrays, *common, program.mode == "ttfs_quantized", np.zeros(0, dtype))
+            kernel = run_ttfs if dtype is np.int64 else run_ttfs_blocked  # BLAS products need float
+            kernel(xb, *arrays, *common, program.mode == "ttfs_quantized", np.zeros(0, dtype))
         else:
             counted = np.zeros((recorded, program.n_values), np.int64)
             run_rate(xb, *arrays, *common, ENCODINGS[options.encoding], options.firing == "novena",
@@ -108,4 +110,5 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
         return SimulationOutput(scores, spikes.sum(0), activity.sum(0), synops.sum(0), messages.sum(0), fired,
                                 counted)
 
-    return batched(run_batch, program, x, batch_size, progress)
+    with threadpool_limits(limits=1, user_api="blas"):  # a product per block and thread, each single-threaded
+        return batched(run_batch, program, x, batch_size, progress)

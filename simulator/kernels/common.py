@@ -69,6 +69,22 @@ def accumulate(buf, c, acc, scratch, neuron_count, weight_offset, weights, weigh
 
 
 @njit_cached(inline="always")
+def encode(x, steps, quantized):
+    """A network input on the TTFS grid: clamped to [0, 1], as a level floor(x S + 1/2) when quantized."""
+    value = min(max(x, 0.0), 1.0)
+    return np.floor(value * steps + 0.5) if quantized else value
+
+
+@njit_cached(inline="always")
+def fire(v, theta, steps, quantized):
+    """A spiking neuron's TTFS value: clamp(v / theta, 0, 1), or its level clamp(floor(v / theta), 1, S) if v > 0
+    (float64 division: integer floor division for |v| < 2^53)."""
+    if quantized:
+        return min(max(np.floor(v / theta), 1.0), steps) if v > 0 else 0.0
+    return min(max(v / theta, 0.0), 1.0)
+
+
+@njit_cached(inline="always")
 def sent(out, fanout):
     """Messages leaving a hard core: each non-zero value of `out` once to every other hard core that reads it
     (`fanout`, per value)."""
