@@ -5,6 +5,7 @@ from threadpoolctl import threadpool_limits
 
 from simulator.kernels import run_rate, run_ttfs, run_ttfs_blocked, run_ttfs_cycles
 from simulator.kernels.cycles import partial_series
+from simulator.kernels.blocked import blocked_fits
 from simulator.kernels.common import program_arrays, stage_bounds
 from simulator.kernels.rate import ENCODINGS, stage_reads
 from simulator.options import RateOptions, SimulationOutput
@@ -100,7 +101,7 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
             fired = np.full((recorded, program.n_values), -1, np.int64)
             run_ttfs_cycles(xb, *arrays, *common, np.zeros(0, dtype), *cycles, fired)
         elif program.mode in ("ttfs", "ttfs_quantized"):
-            kernel = run_ttfs if dtype is np.int64 else run_ttfs_blocked  # BLAS products need float
+            kernel = run_ttfs_blocked if blocked_fits(program.n_values, dtype) else run_ttfs
             kernel(xb, *arrays, *common, program.mode == "ttfs_quantized", np.zeros(0, dtype))
         else:
             counted = np.zeros((recorded, program.n_values), np.int64)

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from simulator import simulate, simulate_reference
+from simulator.kernels import blocked
+from simulator.kernels.blocked import blocked_fits
 from simulator.program import float32_is_exact, float64_is_exact
 from simulator.run import accumulation_dtype
 from tests.simulator.random_programs import random_inputs, random_program
@@ -96,3 +98,15 @@ def test_integer_programs_beyond_float32_precision_take_float64():
     x = random_inputs(2, 100)
     chip, ref = simulate(large, x), simulate_reference(large, x)
     assert chip.same_as(ref) and simulate(small, x).same_as(simulate_reference(small, x))
+
+
+@pytest.mark.parametrize("mode", ["ttfs", "ttfs_quantized"])
+def test_blocked_and_per_sample_kernels_agree(mode, monkeypatch):
+    """The block-of-samples kernel (BLAS products) and the per-sample one give the same run; a program whose block
+    would not stay in cache takes the per-sample kernel."""
+    program, x = random_program(3, mode, 16, integer=True), random_inputs(3, 300)
+    assert blocked_fits(program.n_values, accumulation_dtype(program))
+    blocked_run = simulate(program, x, batch_size=200)
+    monkeypatch.setattr(blocked, "BLOCK_BYTES", 0)
+    assert not blocked_fits(program.n_values, accumulation_dtype(program))
+    assert blocked_run.same_as(simulate(program, x, batch_size=200), exact=mode == "ttfs_quantized")
