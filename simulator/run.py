@@ -1,11 +1,10 @@
 """simulate: run a chip program on inputs with the Numba kernels, batch by batch."""
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from simulator.kernels import run_rate, run_ttfs, run_ttfs_blocked, run_ttfs_cycles
 from simulator.kernels.cycles import partial_series
-from simulator.kernels.blocked import blocked_fits
+from simulator.kernels.blocked import blocked_fits, single_blas
 from simulator.kernels.common import program_arrays, stage_bounds
 from simulator.kernels.rate import ENCODINGS, stage_reads
 from simulator.options import RateOptions, SimulationOutput
@@ -111,5 +110,5 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
         return SimulationOutput(scores, spikes.sum(0), activity.sum(0), synops.sum(0), messages.sum(0), fired,
                                 counted)
 
-    with threadpool_limits(limits=1, user_api="blas"):  # a product per block and thread, each single-threaded
+    with single_blas():
         return batched(run_batch, program, x, batch_size, progress)
