@@ -86,9 +86,9 @@ def float64_is_exact(program: ChipProgram) -> bool:
 
 def float32_is_exact(program: ChipProgram) -> bool:
     """Whether an integer program in closed-form quantized TTFS computed in float32 gives the very same integers:
-    every core's sum of absolute terms, levels and the partial sums fed on included, stays below 2^24 (then so does
-    every partial sum, in any order)."""
-    if not program.integer or program.mode != "ttfs_quantized":
+    every threshold and every core's sum of absolute terms, levels and the partial sums fed on included, stays
+    below 2^24 (then so does every partial sum, in any order, and v / theta rounds to the right side of an integer)."""
+    if not program.integer or program.mode != "ttfs_quantized" or program.thresholds.max(initial=0) >= 2 ** 24:
         return False
     bound = np.zeros(program.n_values)
     bound[1:2 + program.n_inputs] = program.steps

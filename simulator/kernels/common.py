@@ -78,9 +78,9 @@ def encode(x, steps, quantized):
 @njit_cached(inline="always")
 def fire(v, theta, steps, quantized):
     """A spiking neuron's TTFS value: clamp(v / theta, 0, 1), or its level clamp(floor(v / theta), 1, S) if v > 0
-    (float64 division: integer floor division for |v| < 2^53)."""
+    (a float division of integers below 2^24 in float32, 2^53 in float64 is integer floor division)."""
     if quantized:
-        return min(max(np.floor(v / theta), 1.0), steps) if v > 0 else 0.0
+        return min(max(np.floor(v / theta), 1), steps) if v > 0 else 0
     return min(max(v / theta, 0.0), 1.0)
 
 
@@ -129,10 +129,11 @@ def run_op(buf, o, op_kind, op_value_start, op_width, op_source_offset, op_sourc
 
 
 def program_arrays(p, dtype):
-    """The program arrays in the order the kernels take them, the weights as `dtype`."""
+    """The program arrays in the order the kernels take them, the weights and thresholds as `dtype`."""
     weights, weights_t = p.weights.astype(dtype, copy=False), p.weights_t.astype(dtype, copy=False)
+    thresholds = p.thresholds.astype(dtype, copy=False)
     return (p.core_kind, p.value_start, p.axon_count, p.neuron_count, p.weight_offset, weights, weights_t,
-            p.neuron_offset, p.thresholds, p.source_offset, p.sources, p.op_kind, p.op_position, p.op_value_start,
+            p.neuron_offset, thresholds, p.source_offset, p.sources, p.op_kind, p.op_position, p.op_value_start,
             p.op_width, p.op_source_offset, p.op_sources, p.op_factors, p.op_eps, p.output_values,
             p.output_neurons, p.output_thresholds)
 
