@@ -15,8 +15,8 @@ LIMIT_WIDTHS = (16, 64, 256)
 
 def limits(benchmarks: list[dict]) -> dict:
     """The row-accumulate limit in additions per second, per (row width, dtype, threads)."""
-    return {(b["extra_info"]["width"], b["extra_info"]["dtype"], b["extra_info"]["threads"]):
-            b["extra_info"]["adds"] / b["stats"]["median"] for b in benchmarks if b["extra_info"].get("engine") == "limit"}
+    runs = [(b["extra_info"], b["stats"]["median"]) for b in benchmarks if b["extra_info"].get("engine") == "limit"]
+    return {(info["width"], info["dtype"], info["threads"]): info["adds"] / median for info, median in runs}
 
 
 def limit_share(info: dict, median: float, limit: dict) -> str:

@@ -86,9 +86,10 @@ def run_ttfs_blocked(x, core_kind, value_start, axon_count, neuron_count, weight
                     for s in range(BLOCK):
                         row[s] = fire(row[s], limit, steps, quantized)
                         level[s] += row[s]
-                for s in range(BLOCK):
-                    fired[s] += row[s] != 0
-                    sent[s] += wired * (row[s] != 0)
+                        fired[s] += row[s] != 0
+                if wired:  # a value no other hard core reads sends nothing
+                    for s in range(BLOCK):
+                        sent[s] += wired * (row[s] != 0)
             for s in range(m):
                 synops[first + s, c] = events[s] * n
                 messages[first + s, c] = sent[s]
