@@ -1,9 +1,9 @@
 """TTFS in closed form, a block of samples at a time, for programs held in float32 or float64.
 
 Values are value-major (each value a row of BLOCK samples), so a core is one gather of its input rows and one
-BLAS product (`np.dot`, SciPy's single-threaded OpenBLAS) for the whole block. Continuous TTFS values are
-mostly non-zero, and a register-blocked product beats event-driven row additions at every core of the trained
-programs; compute ops run sample by sample on the block's columns. Same semantics as `ttfs.py`.
+BLAS product (`np.dot`, SciPy's single-threaded OpenBLAS) for the whole block. TTFS values are mostly
+non-zero, and a register-blocked product beats event-driven row additions on the mixer and MLP chips (2.5-3.6x);
+compute ops run sample by sample on the block's columns. Same semantics as `ttfs.py`.
 """
 
 import numpy as np
@@ -21,7 +21,7 @@ BLOCK = 128
 BLOCK_BYTES = 1 << 23
 """A block's values, all of which it writes and reads again, must stay in cache: the mixer's take 2-4 MB, the
 SqueezeNet chip's 41-83 MB, where the per-sample kernel, which touches only what each core reads, is as fast or
-faster (measured side by side: 0.8-1.4x)."""
+faster (measured side by side: the blocked kernel at 0.7-1.05x)."""
 
 
 THREADPOOLS = ThreadpoolController()
