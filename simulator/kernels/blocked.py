@@ -2,7 +2,7 @@
 
 Values are value-major (each value a row of BLOCK samples), so a core is one gather of its input rows and one
 BLAS product (`np.dot`, SciPy's single-threaded OpenBLAS) for the whole block. TTFS values are mostly
-non-zero, and a register-blocked product beats event-driven row additions on the mixer and MLP chips (2.5-3.6x);
+non-zero, and a register-blocked product beats event-driven row additions on the mixer chip (2.5-3.6x);
 compute ops run sample by sample on the block's columns. Same semantics as `ttfs.py`.
 """
 
