@@ -8,6 +8,8 @@ trained weights, so a missing run directory fails with the command that makes it
 import os
 from pathlib import Path
 
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the runner does: a busy core must not stall the others
+
 import numba
 import pytest
 import torch

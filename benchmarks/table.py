@@ -1,6 +1,7 @@
 """Turn pytest-benchmark's JSON into the README tables: python -m benchmarks.table BENCH.json"""
 
 import json
+import math
 import sys
 
 
@@ -8,29 +9,53 @@ def rows(path: str) -> list[dict]:
     return json.loads(open(path).read())["benchmarks"]
 
 
-ENGINES = ("kernel", "kernel_soft", "reference", "hard_reference", "dense")
+ENGINES = ("kernel", "kernel_soft", "baseline", "reference", "hard_reference", "dense")
+LIMIT_WIDTHS = (16, 64, 256)
+
+
+def limits(benchmarks: list[dict]) -> dict:
+    """The row-accumulate limit in additions per second, per (row width, dtype, threads)."""
+    runs = [(b["extra_info"], b["stats"]["median"]) for b in benchmarks if b["extra_info"].get("engine") == "limit"]
+    return {(info["width"], info["dtype"], info["threads"]): info["adds"] / median for info, median in runs}
+
+
+def limit_share(info: dict, median: float, limit: dict) -> str:
+    """A kernel run's synaptic operations per second against the limit at its rows' widths (each row width taken
+    at the nearest measured one, in its precision and threads): the time its operations take at the limit over
+    the measured time."""
+    dtype = "float32" if info["dtype"] == "float32" else "float64"
+    nearest = lambda width: min(LIMIT_WIDTHS, key=lambda w: abs(math.log2(w) - math.log2(max(int(width), 1))))
+    at = [limit.get((nearest(width), dtype, info["threads"])) for width in info["synops_by_width"]]
+    if not info["synops"] or None in at:
+        return "-"
+    at_limit = sum(ops / rate for ops, rate in zip(info["synops_by_width"].values(), at))
+    return f"{info['synops'] / median / 1e9:.2f} G/s, {at_limit / median:.0%}"
 
 
 def simulation_table(benchmarks: list[dict]) -> list[str]:
-    speed = {}
+    speed, kernel_runs, limit = {}, {}, limits(benchmarks)
     for b in benchmarks:
         info = b["extra_info"]
         if "program" in info and info["engine"] in ENGINES:
             key = (info["program"], info.get("mode", "dense"), info["engine"])
             speed[key] = info["samples"] / b["stats"]["median"]
-    lines = ["| program | mode | kernel, hard cores | kernel, soft cores | hard / soft | reference "
-             "| kernel / reference | hard-core reference | dense floor | kernel / dense |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+            if info["engine"] == "kernel":
+                kernel_runs[key[:2]] = info, b["stats"]["median"]
+    lines = ["| program | mode | kernel, hard cores | kernel, soft cores | hard / soft | baseline | kernel / baseline "
+             "| reference | kernel / reference | hard-core reference | dense floor | kernel / dense "
+             "| synaptic ops, share of the limit |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     cell = lambda value: f"{value:,.0f}" if value else "-"
     ratio = lambda a, b: f"{a / b:.2f}x" if a and b else "-"
     for (program, mode, engine), value in sorted(speed.items()):
         if engine != "kernel":
             continue
-        soft, reference, hard = (speed.get((program, mode, e)) for e in ("kernel_soft", "reference", "hard_reference"))
+        soft, baseline, reference, hard = (speed.get((program, mode, e))
+                                           for e in ("kernel_soft", "baseline", "reference", "hard_reference"))
         dense = speed.get((program, "dense", "dense"))
-        lines.append(f"| {program} | {mode} | {cell(value)} | {cell(soft)} | {ratio(value, soft)} | "
-                     f"{cell(reference)} | {ratio(value, reference)} | {cell(hard)} | {cell(dense)} | "
-                     f"{ratio(value, dense)} |")
+        lines.append(f"| {program} | {mode} | {cell(value)} | {cell(soft)} | {ratio(value, soft)} | {cell(baseline)} | "
+                     f"{ratio(value, baseline)} | {cell(reference)} | {ratio(value, reference)} | {cell(hard)} | "
+                     f"{cell(dense)} | {ratio(value, dense)} | {limit_share(*kernel_runs[program, mode], limit)} |")
     return lines
 
 
@@ -70,9 +95,26 @@ def mapping_table(benchmarks: list[dict]) -> list[str]:
 
 
 def one_thread_table(benchmarks: list[dict]) -> list[str]:
-    return table("program:l | mode:l | kernel samples/s, 1 thread:r", benchmarks, lambda info, median, name: (
-        info["program"], info["mode"], f"{info['samples'] / median:,.0f}") if info.get("engine") == "kernel, 1 thread"
-        else None)
+    """The mixer with one thread: the kernel, the peer-style baseline beside it, the kernel's share of the limit."""
+    limit = limits(benchmarks)
+    speed = {(b["extra_info"]["mode"], b["extra_info"]["engine"]): b["extra_info"]["samples"] / b["stats"]["median"]
+             for b in benchmarks if b["extra_info"].get("threads") == 1 and "program" in b["extra_info"]}
+
+    def row(info, median, name):
+        if info.get("engine") != "kernel, 1 thread":
+            return None
+        value, baseline = info["samples"] / median, speed.get((info["mode"], "baseline, 1 thread"))
+        return (info["program"], info["mode"], f"{value:,.0f}", f"{baseline:,.0f}" if baseline else "-",
+                f"{value / baseline:.2f}x" if baseline else "-", limit_share(info, median, limit))
+
+    return table("program:l | mode:l | kernel samples/s, 1 thread:r | baseline samples/s, 1 thread:r | "
+                 "kernel / baseline:r | synaptic ops, share of the limit:r", benchmarks, row)
+
+
+def limit_table(benchmarks: list[dict]) -> list[str]:
+    return table("row width:r | dtype:l | threads:r | G additions/s:r", benchmarks, lambda info, median, name: (
+        str(info["width"]), info["dtype"], str(info["threads"]), f"{info['adds'] / median / 1e9:.2f}")
+        if info.get("engine") == "limit" else None)
 
 
 def memory_table(benchmarks: list[dict]) -> list[str]:
@@ -94,5 +136,6 @@ def startup_table(benchmarks: list[dict]) -> list[str]:
 
 if __name__ == "__main__":
     data = rows(sys.argv[1])
-    tables = (simulation_table, time_table, one_thread_table, memory_table, mapping_table, startup_table)
+    tables = (simulation_table, one_thread_table, limit_table, time_table, memory_table, mapping_table,
+              startup_table)
     print("\n\n".join("\n".join(table(data)) for table in tables))

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from functools import partial
 
 import numba
 import numpy as np
@@ -15,7 +16,9 @@ import simulator
 from mappers.hardware.hard_program import hard_program
 from mappers.hardware.lowering import chip_program
 from simulator.hard_reference import simulate_hard_reference
+from simulator.run import accumulation_dtype
 from benchmarks.conftest import BATCH, ROOT, THREADS, run_directory, spec_inputs
+from benchmarks.peer_flow import PeerFlow
 
 PROGRAMS = ["squeezenet_ttfs", "mixer_ttfs", "quickstart_mlp_ttfs"]
 MODES = [("ttfs", 32), ("ttfs_quantized", 32), ("rate", 32)]
@@ -37,29 +40,49 @@ one-cycle synaptic delay per hop."""
 
 
 def engine_run(engine: str, run, mode: str, steps: int):
-    """(function, program) of an engine on run directory `run`: `kernel` runs the deployed hard cores' blocks,
-    `kernel_soft` the soft cores they were packed from (the figure before the hard-core program existed)."""
-    if engine == "kernel" or engine in KERNEL_OPTIONS:
-        return simulator.simulate, run.chip(mode, steps)
-    mapping = run.latest("hard_mapping")
-    if engine == "hard_reference":
-        return simulate_hard_reference, hard_program(mapping, mode, steps, run.spec.platform.threshold)
-    return simulator.simulate if engine == "kernel_soft" else simulator.simulate_reference, \
-        chip_program(mapping.ir, mode, steps)
+    """(program, function of (inputs, batch_size)) of an engine on run directory `run`: `kernel` runs the deployed
+    hard cores' blocks, `kernel_soft` the soft cores they were packed from (the figure before the hard-core program
+    existed), `baseline` the peer-style flow on the deployed blocks."""
+    if engine in ("kernel", "baseline") or engine in KERNEL_OPTIONS:
+        program = run.chip(mode, steps)
+    elif engine == "hard_reference":
+        program = hard_program(run.latest("hard_mapping"), mode, steps, run.spec.platform.threshold)
+        return program, partial(simulate_hard_reference, program)
+    else:
+        program = chip_program(run.latest("hard_mapping").ir, mode, steps)
+    if engine == "baseline":
+        return program, PeerFlow(program)
+    return program, partial(simulator.simulate_reference if engine == "reference" else simulator.simulate, program,
+                            **KERNEL_OPTIONS.get(engine, {}))
+
+
+def synaptic_work(program, out) -> dict:
+    """What the limit table needs of a kernel run `out`: its synaptic operations, how many fall on rows of each
+    width (a core's neuron count), and the precision the kernels accumulate in."""
+    widths = {}
+    for c in range(program.n_cores):
+        widths[str(program.neuron_count[c])] = widths.get(str(program.neuron_count[c]), 0) + int(out.synaptic_ops[c])
+    return {"synops": int(out.synaptic_ops.sum()), "synops_by_width": widths,
+            "dtype": np.dtype(accumulation_dtype(program)).name}
 
 
 def measure(benchmark, engine: str, spec_name: str, mode: str, steps: int, samples: int) -> None:
-    run, program = engine_run(engine, run_directory(spec_name), mode, steps)
+    program, run = engine_run(engine, run_directory(spec_name), mode, steps)
     _, x = spec_inputs(spec_name, samples)
-    run(program, x[:2])
-    benchmark.pedantic(run, args=(program, x), kwargs={"batch_size": BATCH, **KERNEL_OPTIONS.get(engine, {})},
-                       rounds=3 if "kernel" in engine else 1, iterations=1)
-    record(benchmark, len(x), program=spec_name, mode=mode, engine=engine)
+    run(x[:2])
+    out = benchmark.pedantic(run, args=(x,), kwargs={"batch_size": BATCH}, rounds=3 if "kernel" in engine else 1,
+                             iterations=1)
+    record(benchmark, len(x), program=spec_name, mode=mode, engine=engine,
+           **(synaptic_work(program, out) if "kernel" in engine else {}))
 
 
-@pytest.mark.parametrize("mode,steps", MODES, ids=[m for m, _ in MODES])
+ENGINES = [(engine, mode, steps) for engine in ("kernel", "kernel_soft", "baseline", "reference")
+           for mode, steps in MODES if not (engine == "baseline" and mode == "rate")]
+"""Every engine in every mode, but the peer-style baseline, which carries TTFS values, in rate coding."""
+
+
+@pytest.mark.parametrize("engine,mode,steps", ENGINES, ids=[f"{e}-{m}" for e, m, _ in ENGINES])
 @pytest.mark.parametrize("spec_name", PROGRAMS)
-@pytest.mark.parametrize("engine", ["kernel", "kernel_soft", "reference"])
 def test_simulation(benchmark, spec_name, mode, steps, engine):
     measure(benchmark, engine, spec_name, mode, steps, RATE_SAMPLES if mode == "rate" else BATCH)
 
@@ -97,19 +120,25 @@ def test_dense_floor(benchmark, spec_name):
     record(benchmark, len(x), program=spec_name, engine="dense")
 
 
-@pytest.mark.parametrize("mode", ["ttfs_quantized", "rate"])
-def test_mixer_one_thread(benchmark, mode):
-    """The mixer program with one thread, as the reference framework's figures were taken."""
-    program = run_directory("mixer_ttfs").chip(mode, 32)
+ONE_THREAD = [(engine, mode) for engine in ("kernel", "baseline") for mode in ("ttfs", "ttfs_quantized", "rate")
+              if not (engine == "baseline" and mode == "rate")]
+
+
+@pytest.mark.parametrize("engine,mode", ONE_THREAD, ids=[f"{e}-{m}" for e, m in ONE_THREAD])
+def test_mixer_one_thread(benchmark, engine, mode):
+    """The mixer program with one thread (numba and torch), as the reference framework's figures were taken."""
+    program, run = engine_run(engine, run_directory("mixer_ttfs"), mode, 32)
     _, x = spec_inputs("mixer_ttfs", 5 * BATCH if mode != "rate" else BATCH)
-    simulator.simulate(program, x[:2])
+    run(x[:2])
     numba.set_num_threads(1)
+    torch.set_num_threads(1)
     try:
-        benchmark.pedantic(simulator.simulate, args=(program, x), kwargs={"batch_size": BATCH}, rounds=3, iterations=1)
+        out = benchmark.pedantic(run, args=(x,), kwargs={"batch_size": BATCH}, rounds=3, iterations=1)
     finally:
         numba.set_num_threads(min(THREADS, numba.config.NUMBA_NUM_THREADS))
-    benchmark.extra_info.update(program="mixer_ttfs", mode=mode, engine="kernel, 1 thread", samples=len(x),
-                                batch=BATCH, threads=1)
+        torch.set_num_threads(THREADS)
+    benchmark.extra_info.update(program="mixer_ttfs", mode=mode, engine=f"{engine}, 1 thread", samples=len(x),
+                                batch=BATCH, threads=1, **(synaptic_work(program, out) if engine == "kernel" else {}))
 
 
 MEASURE_STEP = """

@@ -5,6 +5,7 @@ with its spec, stale checkpoints are refused too and models are rebuilt by the s
 """
 
 import re
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -125,15 +126,21 @@ class RunDirectory:
         """What the kernels run of the deployed hard cores, in the run's spiking mode unless told otherwise."""
         return block_program(self.hard_chip(mode, steps))
 
+    @cached_property
+    def deployed(self):
+        """(what the kernels run of the deployed hard cores, the messages fanout), built once per run directory."""
+        hard = self.hard_chip()
+        return block_program(hard), message_fanout(hard)
+
     def simulate(self, x: np.ndarray, **options) -> simulator.SimulationOutput:
         """Run inputs (samples x features in [0, 1]) on the deployed chip with the Numba kernels, counting the
         messages that leave each hard core; the spec's spiking options (encoding, firing, delay...) when the run
         was opened with its spec, the simulator's defaults otherwise, `options` over either."""
         from runner.steps.chip_run import spiking_options
-        hard = self.hard_chip()
+        program, fanout = self.deployed
         spec_options = spiking_options(self.spec) if self.spec is not None else {}
         try:
-            return simulator.simulate(block_program(hard), np.asarray(x, np.float64).reshape(len(x), -1),
-                                      **{"fanout": message_fanout(hard), **spec_options, **options})
+            return simulator.simulate(program, np.asarray(x, np.float64).reshape(len(x), -1),
+                                      **{"fanout": fanout, **spec_options, **options})
         except ValueError as error:
             raise UserError(f"simulating {self.path}: {error}") from error

@@ -2,12 +2,13 @@
 
 import numpy as np
 
-from simulator.kernels import run_rate, run_ttfs, run_ttfs_cycles
+from simulator.kernels import run_rate, run_ttfs, run_ttfs_blocked, run_ttfs_cycles
 from simulator.kernels.cycles import partial_series
+from simulator.kernels.blocked import blocked_fits, single_blas
 from simulator.kernels.common import program_arrays, stage_bounds
 from simulator.kernels.rate import ENCODINGS, stage_reads
 from simulator.options import RateOptions, SimulationOutput
-from simulator.program import ChipProgram, float64_is_exact
+from simulator.program import ChipProgram, float32_is_exact, float64_is_exact
 from simulator.timing import schedule, ttfs_windows
 
 EVALUATIONS = ("closed_form", "cycles")
@@ -50,6 +51,16 @@ def no_fanout(program) -> np.ndarray:
     return np.zeros(program.n_values, np.int64)
 
 
+def accumulation_dtype(program: ChipProgram, evaluation: str = "closed_form") -> type:
+    """What the kernels hold values and sums in: float64; for integer programs in the integer modes, float32 or
+    float64 where they give the very same integers (`float32_is_exact`, closed form; `float64_is_exact`), else
+    int64. Fewer bytes per value are more values per vector instruction."""
+    if program.integer and evaluation == "closed_form" and float32_is_exact(program):
+        return np.float32
+    exact = not program.integer or program.mode == "ttfs" or float64_is_exact(program)
+    return np.float64 if exact else np.int64
+
+
 def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, encoding: str = "uniform",
              firing: str = "default", thresholding: str = "<", seed: int = 0, delay: int = 0,
              evaluation: str = "closed_form", record: int = 0, fanout: np.ndarray | None = None,
@@ -69,8 +80,8 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
     fanout = no_fanout(program) if fanout is None else np.ascontiguousarray(fanout, np.int64)
     if fanout.shape != (program.n_values,):
         raise ValueError(f"fanout has shape {fanout.shape}; the chip program has {program.n_values} values")
-    exact_float = program.integer and float64_is_exact(program)  # then float64 products: exact, and faster
-    arrays = program_arrays(program, np.float64 if exact_float else None)
+    dtype = accumulation_dtype(program, evaluation)
+    arrays = program_arrays(program, dtype)
     ends = stage_bounds(program.op_position, program.n_cores)
     reads = stage_reads(program, ends) if program.mode == "rate" else None
     stage_cycles = schedule(program, delay).stage_cycles if program.mode == "rate" else None
@@ -87,12 +98,10 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
         recorded = min(max(record - offset, 0), len(xb))
         if cycles is not None:
             fired = np.full((recorded, program.n_values), -1, np.int64)
-            value_type = np.zeros(0, program.weights.dtype if not exact_float else np.float64)
-            run_ttfs_cycles(xb, *arrays, *common, value_type, *cycles, fired)
+            run_ttfs_cycles(xb, *arrays, *common, np.zeros(0, dtype), *cycles, fired)
         elif program.mode in ("ttfs", "ttfs_quantized"):
-            quantized = program.mode == "ttfs_quantized"
-            value_type = np.zeros(0, program.weights.dtype if quantized and not exact_float else np.float64)
-            run_ttfs(xb, *arrays, *common, quantized, value_type)
+            kernel = run_ttfs_blocked if blocked_fits(program.n_values, dtype) else run_ttfs
+            kernel(xb, *arrays, *common, program.mode == "ttfs_quantized", np.zeros(0, dtype))
         else:
             counted = np.zeros((recorded, program.n_values), np.int64)
             run_rate(xb, *arrays, *common, ENCODINGS[options.encoding], options.firing == "novena",
@@ -101,4 +110,5 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
         return SimulationOutput(scores, spikes.sum(0), activity.sum(0), synops.sum(0), messages.sum(0), fired,
                                 counted)
 
-    return batched(run_batch, program, x, batch_size, progress)
+    with single_blas():
+        return batched(run_batch, program, x, batch_size, progress)

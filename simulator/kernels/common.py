@@ -69,6 +69,22 @@ def accumulate(buf, c, acc, scratch, neuron_count, weight_offset, weights, weigh
 
 
 @njit_cached(inline="always")
+def encode(x, steps, quantized):
+    """A network input on the TTFS grid: clamped to [0, 1], as a level floor(x S + 1/2) when quantized."""
+    value = min(max(x, 0.0), 1.0)
+    return np.floor(value * steps + 0.5) if quantized else value
+
+
+@njit_cached(inline="always")
+def fire(v, theta, steps, quantized):
+    """A spiking neuron's TTFS value: clamp(v / theta, 0, 1), or its level clamp(floor(v / theta), 1, S) if v > 0
+    (a float division of integers below 2^24 in float32, 2^53 in float64 is integer floor division)."""
+    if quantized:
+        return min(max(np.floor(v / theta), 1), steps) if v > 0 else 0
+    return min(max(v / theta, 0.0), 1.0)
+
+
+@njit_cached(inline="always")
 def sent(out, fanout):
     """Messages leaving a hard core: each non-zero value of `out` once to every other hard core that reads it
     (`fanout`, per value)."""
@@ -112,12 +128,12 @@ def run_op(buf, o, op_kind, op_value_start, op_width, op_source_offset, op_sourc
             buf[op_value_start[o] + r] = min(max(np.floor(u + eps), 0.0), top)
 
 
-def program_arrays(p, weight_dtype=None):
-    """The program arrays in the order the kernels take them (the weights as `weight_dtype` if given)."""
-    weights, weights_t = (p.weights, p.weights_t) if weight_dtype is None else \
-        (p.weights.astype(weight_dtype), p.weights_t.astype(weight_dtype))
+def program_arrays(p, dtype):
+    """The program arrays in the order the kernels take them, the weights and thresholds as `dtype`."""
+    weights, weights_t = p.weights.astype(dtype, copy=False), p.weights_t.astype(dtype, copy=False)
+    thresholds = p.thresholds.astype(dtype, copy=False)
     return (p.core_kind, p.value_start, p.axon_count, p.neuron_count, p.weight_offset, weights, weights_t,
-            p.neuron_offset, p.thresholds, p.source_offset, p.sources, p.op_kind, p.op_position, p.op_value_start,
+            p.neuron_offset, thresholds, p.source_offset, p.sources, p.op_kind, p.op_position, p.op_value_start,
             p.op_width, p.op_source_offset, p.op_sources, p.op_factors, p.op_eps, p.output_values,
             p.output_neurons, p.output_thresholds)
 

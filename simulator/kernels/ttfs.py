@@ -12,7 +12,7 @@ import numpy as np
 from numba import prange
 
 from simulator.jit import njit_cached
-from simulator.kernels.common import CONTINUOUS, LEVELS, accumulate, run_op, sent, total
+from simulator.kernels.common import CONTINUOUS, LEVELS, accumulate, encode, fire, run_op, sent, total
 from simulator.program import SPIKING
 
 
@@ -37,8 +37,7 @@ def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
         scratch = (np.zeros(most_axons, np.int64), np.zeros(most_axons, buf.dtype), np.zeros(most_axons, buf.dtype))
         buf[1] = top
         for k in range(n_inputs):
-            value = min(max(x[i, k], 0.0), 1.0)
-            buf[2 + k] = np.floor(value * steps + 0.5) if quantized else value
+            buf[2 + k] = encode(x[i, k], steps, quantized)
         o = 0
         for c in range(n_cores + 1):
             while o < n_ops and op_position[o] == c:
@@ -57,12 +56,8 @@ def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                 messages[i, c] = sent(out, fanout[start:start + n])
                 continue
             theta = thresholds[first:first + n]
-            if quantized:  # floor(v / theta) in float64 equals integer floor division for |v| < 2^53
-                for j in range(n):
-                    out[j] = min(max(np.floor(acc[j] / theta[j]), 1.0), steps) if acc[j] > 0 else 0.0
-            else:
-                for j in range(n):
-                    out[j] = min(max(acc[j] / theta[j], 0.0), 1.0)
+            for j in range(n):
+                out[j] = fire(acc[j], theta[j], steps, quantized)
             level, spikes[i, c] = total(out)
             activity[i, c] = level / top
             messages[i, c] = sent(out, fanout[start:start + n])

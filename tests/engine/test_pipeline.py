@@ -9,7 +9,9 @@ import simulator
 from runner.api import open_pipeline
 from runner.engine.pipeline import StepFailed
 from runner.errors import UserError
+from runner import run_directory
 from runner.run_directory import RunDirectory
+from simulator.blocks import block_program
 from simulator.hard_program import message_fanout
 from tests.engine.conftest import SMALL
 
@@ -150,9 +152,9 @@ def test_a_second_run_on_the_same_directory_is_refused(small_spec, tmp_path):
     assert report["steps"][-1]["status"] == "done" and not (workdir / ".lock").exists()
 
 
-def test_a_run_opened_with_its_spec_simulates_with_the_specs_spiking_options(small_spec, tmp_path):
+def test_a_run_opened_with_its_spec_simulates_with_the_specs_spiking_options(small_spec, tmp_path, monkeypatch):
     """A rate chip that resets to zero, fires at >= and delays each hop: RunDirectory.simulate runs what the
-    simulation step ran, not the simulator's defaults."""
+    simulation step ran, not the simulator's defaults, and builds the chip program once for every call."""
     spec = small_spec(SMALL.replace("  mode: ttfs\n", "  mode: rate\n  firing: novena\n  thresholding: \"<=\"\n"
                                                       "  synaptic_delay: 1\n"))
     run(spec, tmp_path / "run")
@@ -160,5 +162,8 @@ def test_a_run_opened_with_its_spec_simulates_with_the_specs_spiking_options(sma
     x = np.random.default_rng(0).random((50, 12))
     options = {"firing": "novena", "thresholding": "<=", "delay": 1, "encoding": "uniform", "seed": 3}
     expected = simulator.simulate(chip.chip(), x, fanout=message_fanout(chip.hard_chip()), **options)
+    built = []
+    monkeypatch.setattr(run_directory, "block_program", lambda hard: built.append(hard) or block_program(hard))
     assert np.array_equal(chip.simulate(x).scores, expected.scores)
+    assert np.array_equal(chip.simulate(x).scores, expected.scores) and len(built) == 1
     assert not np.array_equal(RunDirectory(tmp_path / "run").simulate(x).scores, expected.scores)

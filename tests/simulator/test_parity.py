@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from simulator import simulate, simulate_reference
-from simulator.program import float64_is_exact
+from simulator.kernels import blocked
+from simulator.kernels.blocked import blocked_fits
+from simulator.program import float32_is_exact, float64_is_exact
+from simulator.run import accumulation_dtype
 from tests.simulator.random_programs import random_inputs, random_program
 
 SEEDS = range(6)
@@ -80,3 +83,30 @@ def test_integer_programs_beyond_float64_precision_stay_exact():
     np.testing.assert_array_equal(chip.spike_counts, ref.spike_counts)
     np.testing.assert_array_equal(chip.scores, ref.scores)
     np.testing.assert_array_equal(chip.spike_counts, simulate(small, x).spike_counts)
+
+
+def test_integer_programs_beyond_float32_precision_take_float64():
+    """Quantized TTFS accumulates in float32 only while every sum stays below 2^24, partial sums fed on included;
+    weights 2^10 times larger pass it (the partial-sum cores' outputs first) and take float64, still exact."""
+    small = random_program(2, "ttfs_quantized", 16, integer=True)
+    assert np.any(small.core_kind == 1), "the program must feed partial sums on"
+    large = dataclasses.replace(small, weights=small.weights << 10, weights_t=small.weights_t << 10,
+                                thresholds=small.thresholds << 10, output_thresholds=small.output_thresholds << 10)
+    assert float32_is_exact(small) and not float32_is_exact(large) and float64_is_exact(large)
+    assert accumulation_dtype(small) is np.float32 and accumulation_dtype(large) is np.float64
+    assert accumulation_dtype(small, "cycles") is np.float64
+    x = random_inputs(2, 100)
+    chip, ref = simulate(large, x), simulate_reference(large, x)
+    assert chip.same_as(ref) and simulate(small, x).same_as(simulate_reference(small, x))
+
+
+@pytest.mark.parametrize("mode", ["ttfs", "ttfs_quantized"])
+def test_blocked_and_per_sample_kernels_agree(mode, monkeypatch):
+    """The block-of-samples kernel (BLAS products) and the per-sample one give the same run; a program whose block
+    would not stay in cache takes the per-sample kernel."""
+    program, x = random_program(3, mode, 16, integer=True), random_inputs(3, 300)
+    assert blocked_fits(program.n_values, accumulation_dtype(program))
+    blocked_run = simulate(program, x, batch_size=200)
+    monkeypatch.setattr(blocked, "BLOCK_BYTES", 0)
+    assert not blocked_fits(program.n_values, accumulation_dtype(program))
+    assert blocked_run.same_as(simulate(program, x, batch_size=200), exact=mode == "ttfs_quantized")
