@@ -82,9 +82,14 @@ class IRGraph:
     """The value index of each core's first neuron and each op's first output."""
 
     def next_value(self) -> int:
-        """The value index the next added core neuron or op output will get."""
-        return (FIRST_INPUT + self.n_inputs + sum(c.neurons for c in self.cores)
-                + sum(op.outputs for op in self.ops))
+        """The value index the next added core neuron or op output will get (values are allocated in order, so
+        the later of the last core's and the last op's ends)."""
+        ends = [FIRST_INPUT + self.n_inputs]
+        if self.cores:
+            ends.append(self.core_values[-1] + self.cores[-1].neurons)
+        if self.ops:
+            ends.append(self.op_values[-1] + self.ops[-1].outputs)
+        return max(ends)
 
     def _allocate(self, name: str, sources: np.ndarray, count: int) -> np.ndarray:
         start = self.next_value()
