@@ -12,7 +12,7 @@ from torch import nn
 
 from mappers.nn.foreign import FOREIGN, KINDS
 from mappers.nn.staircase import staircase
-from mappers.nn.straight_through import StraightThrough
+from mappers.nn.straight_through import StraightThrough, staircase_and_mask
 
 
 class Activation(nn.Module):
@@ -50,7 +50,7 @@ class Activation(nn.Module):
         quantizer = (int(self.levels), bool(self.bottom_bin), float(self.lattice_eps))
         if self.levels > 0 and self.quantize_rate >= 1:
             if not torch.is_grad_enabled():
-                return staircase(z + self.shift, scale, *quantizer)
+                return staircase_and_mask(z, scale, self.shift, *quantizer, masked=False)[0]
             if self.clamp_rate >= 1 and not scale.requires_grad:
                 return StraightThrough.apply(z, scale, self.shift, *quantizer)  # the values of the branch below
         y = self.clamped(z, scale)

@@ -1,8 +1,8 @@
-"""The quantizing activation's training pass: the staircase forward, the clamped ReLU's gradient backward.
+"""The quantizing activation's passes: the staircase forward, the clamped ReLU's gradient backward.
 
-Training spends most of a quantized epoch in this function's elementwise work, so on the CPU one Numba
-pass computes the staircase (the same operations as `mappers.nn.staircase`, in the tensor's precision,
-hence the same values) and the gradient mask together for a single scale; otherwise torch computes them.
+A quantized model spends most of its time in this elementwise work, so on the CPU one Numba pass computes the
+staircase (the same operations as `mappers.nn.staircase`, in the tensor's precision, hence the same values) and,
+when training, the gradient mask with it, for a single scale; otherwise torch computes them.
 """
 
 import numba
@@ -15,11 +15,14 @@ from simulator.jit import njit_cached
 
 @njit_cached(parallel=True)
 def _staircase_and_mask(z, shift, scale, levels, bottom_bin, eps, values, mask):
-    """values = staircase(z + shift), mask = 1 where 0 < z < scale, over flat arrays of one dtype."""
+    """values = staircase(z + shift) and, where `mask` is as long as z, mask = 1 where 0 < z < scale, over flat
+    arrays of one dtype."""
     zero, one, top = z.dtype.type(0), z.dtype.type(1), z.dtype.type(levels)  # arithmetic in z's precision
+    masked = mask.size == z.size
     for i in numba.prange(z.size):
         x = z[i]
-        mask[i] = one if x > zero and x < scale else zero
+        if masked:
+            mask[i] = one if x > zero and x < scale else zero
         u = (x + shift) * top / scale
         k = np.floor(u + eps)
         if bottom_bin and u > eps and k < one:
@@ -41,16 +44,18 @@ def _flat(t: torch.Tensor) -> np.ndarray | None:
 
 
 def staircase_and_mask(z: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor, levels: int, bottom_bin: bool,
-                       eps: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """(staircase(z + shift, scale, ...), the float mask of 0 < z < scale), without gradients."""
-    values, mask = torch.empty_like(z), torch.empty_like(z)
+                       eps: float, *, masked: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(staircase(z + shift, scale, ...), with `masked` the float mask of 0 < z < scale, else None), without
+    gradients."""
+    values, mask = torch.empty_like(z), torch.empty_like(z) if masked else z.new_empty(0)
     flat = [_flat(t) for t in (z, values, mask)]
     if z.device.type != "cpu" or scale.numel() != 1 or any(f is None for f in flat):
         with torch.no_grad():
-            return staircase(z + shift, scale, levels, bottom_bin, eps), ((z > 0) & (z < scale)).to(z.dtype)
+            return (staircase(z + shift, scale, levels, bottom_bin, eps),
+                    ((z > 0) & (z < scale)).to(z.dtype) if masked else None)
     kind = flat[0].dtype.type
     _staircase_and_mask(flat[0], kind(shift), kind(scale), levels, bottom_bin, kind(eps), flat[1], flat[2])
-    return values, mask
+    return values, mask if masked else None
 
 
 class StraightThrough(torch.autograd.Function):

@@ -1,4 +1,4 @@
-"""The one-pass training staircase gives exactly the staircase's values and the clamped ReLU's gradient."""
+"""The one-pass staircase (training and evaluation) gives exactly the staircase's values and the clamped ReLU's gradient."""
 
 import pytest
 import torch
@@ -30,6 +30,8 @@ def test_values_and_mask_equal_the_torch_definition(dtype, layout, bottom_bin, e
     assert torch.equal(values, staircase(z + shift_t, scale, levels, bottom_bin, eps))
     assert torch.equal(mask, ((z > 0) & (z < scale)).to(dtype))
     assert values.stride() == z.stride()
+    alone, none = staircase_and_mask(z, scale, shift_t, levels, bottom_bin, eps, masked=False)  # evaluation's pass
+    assert torch.equal(alone, values) and none is None
 
 
 def test_an_unusual_layout_takes_the_torch_path_with_the_same_values():
