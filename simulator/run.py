@@ -1,11 +1,14 @@
 """simulate: run a chip program on inputs with the Numba kernels, batch by batch."""
 
+from functools import partial
+
 import numpy as np
 
-from simulator.kernels import run_rate, run_ttfs, run_ttfs_blocked, run_ttfs_cycles
+from simulator.kernels import run_rate, run_ttfs, run_ttfs_blocked, run_ttfs_cycles, run_ttfs_grouped
 from simulator.kernels.cycles import partial_series
 from simulator.kernels.blocked import blocked_fits, single_blas
 from simulator.kernels.common import program_arrays, stage_bounds
+from simulator.kernels.grouped import core_groups
 from simulator.kernels.rate import ENCODINGS, stage_reads
 from simulator.options import RateOptions, SimulationOutput
 from simulator.program import ChipProgram, float32_is_exact, float64_is_exact
@@ -61,6 +64,16 @@ def accumulation_dtype(program: ChipProgram, evaluation: str = "closed_form") ->
     return np.float64 if exact else np.int64
 
 
+def closed_form_kernel(program: ChipProgram, dtype):
+    """The TTFS kernel in closed form for `program` held in `dtype`: blocks of samples where a block stays in cache,
+    else groups of cores that share a weight matrix (BLAS products need floats), else core by core."""
+    if blocked_fits(program.n_values, dtype):
+        return run_ttfs_blocked
+    if dtype is np.int64:
+        return run_ttfs
+    return partial(run_ttfs_grouped, group_start=core_groups(program))
+
+
 def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, encoding: str = "uniform",
              firing: str = "default", thresholding: str = "<", seed: int = 0, delay: int = 0,
              evaluation: str = "closed_form", record: int = 0, fanout: np.ndarray | None = None,
@@ -86,6 +99,7 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
     reads = stage_reads(program, ends) if program.mode == "rate" else None
     stage_cycles = schedule(program, delay).stage_cycles if program.mode == "rate" else None
     cycles = (ttfs_windows(program), *partial_series(program)) if evaluation == "cycles" else None
+    ttfs_kernel = closed_form_kernel(program, dtype) if program.mode != "rate" and cycles is None else None
 
     def run_batch(xb: np.ndarray, offset: int) -> SimulationOutput:
         scores = np.zeros((len(xb), program.n_classes))
@@ -100,8 +114,7 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
             fired = np.full((recorded, program.n_values), -1, np.int64)
             run_ttfs_cycles(xb, *arrays, *common, np.zeros(0, dtype), *cycles, fired)
         elif program.mode in ("ttfs", "ttfs_quantized"):
-            kernel = run_ttfs_blocked if blocked_fits(program.n_values, dtype) else run_ttfs
-            kernel(xb, *arrays, *common, program.mode == "ttfs_quantized", np.zeros(0, dtype))
+            ttfs_kernel(xb, *arrays, *common, program.mode == "ttfs_quantized", np.zeros(0, dtype))
         else:
             counted = np.zeros((recorded, program.n_values), np.int64)
             run_rate(xb, *arrays, *common, ENCODINGS[options.encoding], options.firing == "novena",
