@@ -6,7 +6,7 @@ import numpy as np
 
 from simulator.kernels import run_rate, run_ttfs, run_ttfs_blocked, run_ttfs_cycles, run_ttfs_grouped
 from simulator.kernels.cycles import partial_series
-from simulator.kernels.blocked import blocked_fits, single_blas
+from simulator.kernels.blocked import BLOCK, blocked_fits, single_blas
 from simulator.kernels.common import program_arrays, stage_bounds
 from simulator.kernels.grouped import core_groups
 from simulator.kernels.rate import ENCODINGS, stage_reads
@@ -29,10 +29,7 @@ def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, pro
     fired, counted = [], []
     for start in range(0, len(x), batch_size):
         xb = np.ascontiguousarray(x[start:start + batch_size], dtype=np.float64)
-        bad = np.flatnonzero(~np.isfinite(xb).all(axis=1))
-        if len(bad):
-            raise ValueError(f"inputs hold NaN or infinite values (first at sample {start + bad[0]}); clean the "
-                             "data first")
+        check_finite(xb, start)
         out = run_batch(xb, start)
         scores[start:start + batch_size] = out.scores
         spikes += out.spike_counts
@@ -47,6 +44,15 @@ def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, pro
             progress(min(start + batch_size, len(x)), len(x))
     return SimulationOutput(scores, spikes, activity, synops, messages, np.concatenate(fired) if fired else None,
                             np.concatenate(counted) if counted else None)
+
+
+def check_finite(xb: np.ndarray, start: int) -> None:
+    """Refuse inputs holding NaN or infinite values, naming the first such sample (one sum where all are finite)."""
+    if np.isfinite(xb.sum()):
+        return
+    bad = np.flatnonzero(~np.isfinite(xb).all(axis=1))
+    if len(bad):
+        raise ValueError(f"inputs hold NaN or infinite values (first at sample {start + bad[0]}); clean the data first")
 
 
 def no_fanout(program) -> np.ndarray:
@@ -103,10 +109,9 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
 
     def run_batch(xb: np.ndarray, offset: int) -> SimulationOutput:
         scores = np.zeros((len(xb), program.n_classes))
-        activity = np.zeros((len(xb), program.n_cores))
-        spikes = np.zeros((len(xb), program.n_cores), np.int64)
-        synops = np.zeros((len(xb), program.n_cores), np.int64)
-        messages = np.zeros((len(xb), program.n_cores), np.int64)
+        rows = -(-len(xb) // BLOCK) if ttfs_kernel is run_ttfs_blocked else len(xb)  # the tallies' rows
+        activity = np.zeros((rows, program.n_cores))
+        spikes, synops, messages = (np.zeros((rows, program.n_cores), np.int64) for _ in range(3))
         common = (program.n_values, program.steps, scores, activity, spikes, synops, messages, fanout)
         fired, counted = None, None
         recorded = min(max(record - offset, 0), len(xb))

@@ -46,7 +46,7 @@ def run_ttfs_blocked(x, core_kind, value_start, axon_count, neuron_count, weight
                      output_thresholds, n_values, steps, scores, activity, spikes, synops, messages, fanout, quantized,
                      value_type):
     """`run_ttfs` with its arguments, parallel over blocks of samples; the tallies (spikes, activity, synops,
-    messages) of a block are summed into its first sample's row, as only their sums over samples are read."""
+    messages) have a row per block, not per sample."""
     n_cores, n_ops, n_inputs = len(core_kind), len(op_position), x.shape[1]
     top = steps if quantized else 1
     for b in prange((x.shape[0] + BLOCK - 1) // BLOCK):
@@ -91,9 +91,9 @@ def run_ttfs_blocked(x, core_kind, value_start, axon_count, neuron_count, weight
                 if wired:  # a value no other hard core reads sends nothing
                     for s in range(BLOCK):
                         sent[s] += wired * (row[s] != 0)
-            synops[first, c], messages[first, c] = events[:m].sum() * n, sent[:m].sum()
+            synops[b, c], messages[b, c] = events[:m].sum() * n, sent[:m].sum()
             if core_kind[c] == SPIKING:
-                spikes[first, c], activity[first, c] = fired[:m].sum(), level[:m].sum() / top
+                spikes[b, c], activity[b, c] = fired[:m].sum(), level[:m].sum() / top
         for k in range(len(output_values)):
             for s in range(m):
                 scores[first + s, k] = buf[output_values[k], s] / (top * output_thresholds[k])
