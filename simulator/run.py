@@ -52,7 +52,8 @@ def check_finite(xb: np.ndarray, start: int) -> None:
         return
     bad = np.flatnonzero(~np.isfinite(xb).all(axis=1))
     if len(bad):
-        raise ValueError(f"inputs hold NaN or infinite values (first at sample {start + bad[0]}); clean the data first")
+        raise ValueError(f"inputs hold NaN or infinite values (first at sample {start + bad[0]}); clean the "
+                         "data first")
 
 
 def no_fanout(program) -> np.ndarray:
