@@ -1,11 +1,14 @@
 """simulate: run a chip program on inputs with the Numba kernels, batch by batch."""
 
+from functools import partial
+
 import numpy as np
 
-from simulator.kernels import run_rate, run_ttfs, run_ttfs_blocked, run_ttfs_cycles
+from simulator.kernels import run_rate, run_ttfs, run_ttfs_blocked, run_ttfs_cycles, run_ttfs_grouped
 from simulator.kernels.cycles import partial_series
-from simulator.kernels.blocked import blocked_fits, single_blas
+from simulator.kernels.blocked import BLOCK, blocked_fits, single_blas
 from simulator.kernels.common import program_arrays, stage_bounds
+from simulator.kernels.grouped import core_groups
 from simulator.kernels.rate import ENCODINGS, stage_reads
 from simulator.options import RateOptions, SimulationOutput
 from simulator.program import ChipProgram, float32_is_exact, float64_is_exact
@@ -26,10 +29,7 @@ def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, pro
     fired, counted = [], []
     for start in range(0, len(x), batch_size):
         xb = np.ascontiguousarray(x[start:start + batch_size], dtype=np.float64)
-        bad = np.flatnonzero(~np.isfinite(xb).all(axis=1))
-        if len(bad):
-            raise ValueError(f"inputs hold NaN or infinite values (first at sample {start + bad[0]}); clean the "
-                             "data first")
+        check_finite(xb, start)
         out = run_batch(xb, start)
         scores[start:start + batch_size] = out.scores
         spikes += out.spike_counts
@@ -46,6 +46,16 @@ def batched(run_batch, program: ChipProgram, x: np.ndarray, batch_size: int, pro
                             np.concatenate(counted) if counted else None)
 
 
+def check_finite(xb: np.ndarray, start: int) -> None:
+    """Refuse inputs holding NaN or infinite values, naming the first such sample (one sum where all are finite)."""
+    if np.isfinite(xb.sum()):
+        return
+    bad = np.flatnonzero(~np.isfinite(xb).all(axis=1))
+    if len(bad):
+        raise ValueError(f"inputs hold NaN or infinite values (first at sample {start + bad[0]}); clean the "
+                         "data first")
+
+
 def no_fanout(program) -> np.ndarray:
     """The fanout of a program run without a hard-core placement: no value is known to leave a hard core."""
     return np.zeros(program.n_values, np.int64)
@@ -59,6 +69,16 @@ def accumulation_dtype(program: ChipProgram, evaluation: str = "closed_form") ->
         return np.float32
     exact = not program.integer or program.mode == "ttfs" or float64_is_exact(program)
     return np.float64 if exact else np.int64
+
+
+def closed_form_kernel(program: ChipProgram, dtype):
+    """The TTFS kernel in closed form for `program` held in `dtype`: blocks of samples where a block stays in cache,
+    else groups of cores that share a weight matrix (BLAS products need floats), else core by core."""
+    if blocked_fits(program.n_values, dtype):
+        return run_ttfs_blocked
+    if dtype is np.int64:
+        return run_ttfs
+    return partial(run_ttfs_grouped, group_start=core_groups(program))
 
 
 def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, encoding: str = "uniform",
@@ -86,13 +106,13 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
     reads = stage_reads(program, ends) if program.mode == "rate" else None
     stage_cycles = schedule(program, delay).stage_cycles if program.mode == "rate" else None
     cycles = (ttfs_windows(program), *partial_series(program)) if evaluation == "cycles" else None
+    ttfs_kernel = closed_form_kernel(program, dtype) if program.mode != "rate" and cycles is None else None
 
     def run_batch(xb: np.ndarray, offset: int) -> SimulationOutput:
         scores = np.zeros((len(xb), program.n_classes))
-        activity = np.zeros((len(xb), program.n_cores))
-        spikes = np.zeros((len(xb), program.n_cores), np.int64)
-        synops = np.zeros((len(xb), program.n_cores), np.int64)
-        messages = np.zeros((len(xb), program.n_cores), np.int64)
+        rows = -(-len(xb) // BLOCK) if ttfs_kernel is run_ttfs_blocked else len(xb)  # the tallies' rows
+        activity = np.zeros((rows, program.n_cores))
+        spikes, synops, messages = (np.zeros((rows, program.n_cores), np.int64) for _ in range(3))
         common = (program.n_values, program.steps, scores, activity, spikes, synops, messages, fanout)
         fired, counted = None, None
         recorded = min(max(record - offset, 0), len(xb))
@@ -100,8 +120,7 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
             fired = np.full((recorded, program.n_values), -1, np.int64)
             run_ttfs_cycles(xb, *arrays, *common, np.zeros(0, dtype), *cycles, fired)
         elif program.mode in ("ttfs", "ttfs_quantized"):
-            kernel = run_ttfs_blocked if blocked_fits(program.n_values, dtype) else run_ttfs
-            kernel(xb, *arrays, *common, program.mode == "ttfs_quantized", np.zeros(0, dtype))
+            ttfs_kernel(xb, *arrays, *common, program.mode == "ttfs_quantized", np.zeros(0, dtype))
         else:
             counted = np.zeros((recorded, program.n_values), np.int64)
             run_rate(xb, *arrays, *common, ENCODINGS[options.encoding], options.firing == "novena",

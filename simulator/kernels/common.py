@@ -3,6 +3,7 @@
 import numpy as np
 
 from simulator.jit import njit_cached
+from simulator.program import SPIKING
 
 
 DENSE_SHARE, DENSE_AXONS = 4, 64
@@ -93,6 +94,24 @@ def sent(out, fanout):
         if out[j] != 0:
             messages += fanout[j]
     return messages
+
+
+@njit_cached(inline="always")
+def emit(buf, c, acc, i, core_kind, value_start, neuron_count, neuron_offset, thresholds, steps, quantized, activity,
+         spikes, messages, fanout):
+    """Core c's values from its sums `acc` into `buf` (fired, or passed on raw by a partial-sum or output core) and
+    sample i's tallies: spikes, activity, messages."""
+    start, first, n = value_start[c], neuron_offset[c], neuron_count[c]
+    out = buf[start:start + n]
+    if core_kind[c] != SPIKING:
+        out[:] = acc[:n]
+    else:
+        theta = thresholds[first:first + n]
+        for j in range(n):
+            out[j] = fire(acc[j], theta[j], steps, quantized)
+        level, spikes[i, c] = total(out)
+        activity[i, c] = level / (steps if quantized else 1)
+    messages[i, c] = sent(out, fanout[start:start + n])
 
 
 CONTINUOUS, LEVELS, COUNTS = 0, 1, 2

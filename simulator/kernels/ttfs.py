@@ -12,8 +12,7 @@ import numpy as np
 from numba import prange
 
 from simulator.jit import njit_cached
-from simulator.kernels.common import CONTINUOUS, LEVELS, accumulate, encode, fire, run_op, sent, total
-from simulator.program import SPIKING
+from simulator.kernels.common import CONTINUOUS, LEVELS, accumulate, emit, encode, run_op
 
 
 @njit_cached(parallel=True)
@@ -49,17 +48,7 @@ def run_ttfs(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
             events = accumulate(buf, c, acc, scratch, neuron_count, weight_offset, weights, weights_t, source_offset,
                                 sources)
             synops[i, c] = events * neuron_count[c]
-            start, first, n = value_start[c], neuron_offset[c], neuron_count[c]
-            out = buf[start:start + n]
-            if core_kind[c] != SPIKING:
-                out[:] = acc[:n]
-                messages[i, c] = sent(out, fanout[start:start + n])
-                continue
-            theta = thresholds[first:first + n]
-            for j in range(n):
-                out[j] = fire(acc[j], theta[j], steps, quantized)
-            level, spikes[i, c] = total(out)
-            activity[i, c] = level / top
-            messages[i, c] = sent(out, fanout[start:start + n])
+            emit(buf, c, acc, i, core_kind, value_start, neuron_count, neuron_offset, thresholds, steps, quantized,
+                 activity, spikes, messages, fanout)
         for k in range(len(output_values)):
             scores[i, k] = buf[output_values[k]] / (top * output_thresholds[k])

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from simulator import simulate, simulate_reference
-from simulator.kernels import blocked
-from simulator.kernels.blocked import blocked_fits
-from simulator.program import float32_is_exact, float64_is_exact
-from simulator.run import accumulation_dtype
+from simulator.kernels import blocked, run_ttfs_grouped
+from simulator.kernels.grouped import core_groups
+from simulator.program import build_program, float32_is_exact, float64_is_exact
+from simulator.run import accumulation_dtype, closed_form_kernel
 from tests.simulator.random_programs import random_inputs, random_program
 
 SEEDS = range(6)
@@ -101,12 +101,24 @@ def test_integer_programs_beyond_float32_precision_take_float64():
 
 
 @pytest.mark.parametrize("mode", ["ttfs", "ttfs_quantized"])
-def test_blocked_and_per_sample_kernels_agree(mode, monkeypatch):
-    """The block-of-samples kernel (BLAS products) and the per-sample one give the same run; a program whose block
-    would not stay in cache takes the per-sample kernel."""
+def test_blocked_and_grouped_kernels_agree(mode, monkeypatch):
+    """The block-of-samples kernel and the one per group of cores (BLAS products both) give the same run; a program
+    whose block would not stay in cache takes the grouped kernel."""
     program, x = random_program(3, mode, 16, integer=True), random_inputs(3, 300)
-    assert blocked_fits(program.n_values, accumulation_dtype(program))
+    assert closed_form_kernel(program, accumulation_dtype(program)) is blocked.run_ttfs_blocked
     blocked_run = simulate(program, x, batch_size=200)
     monkeypatch.setattr(blocked, "BLOCK_BYTES", 0)
-    assert not blocked_fits(program.n_values, accumulation_dtype(program))
+    assert closed_form_kernel(program, accumulation_dtype(program)).func is run_ttfs_grouped
     assert blocked_run.same_as(simulate(program, x, batch_size=200), exact=mode == "ttfs_quantized")
+
+
+def test_cores_sharing_a_matrix_run_as_groups():
+    """Consecutive cores of one matrix form a group, split where a core reads its group's values or an op runs."""
+    a, b = np.eye(2, dtype=np.int64), 2 * np.eye(2, dtype=np.int64)
+    core = lambda weights, sources, start: {"weights": weights, "thresholds": np.ones(2, np.int64), "sources": sources,
+                                            "kind": 0, "value_start": start}
+    cores = [core(a, [2, 3], 4), core(a, [3, 2], 6), core(a, [4, 5], 8), core(b, [2, 3], 10), core(b, [3, 2], 12),
+             core(b, [12, 13], 15)]
+    op = {"sources": np.array([[4, 6]]), "position": 4, "value_start": 14}
+    program = build_program("ttfs_quantized", 4, 2, 17, cores, [op], np.array([15, 16]))
+    np.testing.assert_array_equal(core_groups(program), [0, 2, 3, 4, 5, 6])
