@@ -6,7 +6,7 @@ from simulator.kernels import run_rate, run_ttfs, run_ttfs_blocked, run_ttfs_cyc
 from simulator.kernels.cycles import partial_series
 from simulator.kernels.blocked import blocked_fits, single_blas
 from simulator.kernels.common import program_arrays, stage_bounds
-from simulator.kernels.rate import ENCODINGS, stage_reads
+from simulator.kernels.rate import ENCODINGS, fan_out
 from simulator.options import RateOptions, SimulationOutput
 from simulator.program import ChipProgram, float32_is_exact, float64_is_exact
 from simulator.timing import schedule, ttfs_windows
@@ -83,7 +83,7 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
     dtype = accumulation_dtype(program, evaluation)
     arrays = program_arrays(program, dtype)
     ends = stage_bounds(program.op_position, program.n_cores)
-    reads = stage_reads(program, ends) if program.mode == "rate" else None
+    fan = fan_out(program, ends, dtype) if program.mode == "rate" else None
     stage_cycles = schedule(program, delay).stage_cycles if program.mode == "rate" else None
     cycles = (ttfs_windows(program), *partial_series(program)) if evaluation == "cycles" else None
 
@@ -106,7 +106,7 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
             counted = np.zeros((recorded, program.n_values), np.int64)
             run_rate(xb, *arrays, *common, ENCODINGS[options.encoding], options.firing == "novena",
                      options.thresholding == "<=", options.uniforms(len(xb), program.steps, program.n_inputs, offset),
-                     ends, *reads, stage_cycles, delay > 0, counted)
+                     ends, stage_cycles, delay > 0, counted, *fan)
         return SimulationOutput(scores, spikes.sum(0), activity.sum(0), synops.sum(0), messages.sum(0), fired,
                                 counted)
 
