@@ -17,7 +17,7 @@ from numba import prange
 from simulator.jit import njit_cached
 from simulator.kernels.common import COUNTS, run_op
 from simulator.program import OUTPUT, PARTIAL, SPIKING
-from simulator.timing import core_stages
+from simulator.timing import rate_depths
 
 UNIFORM, FRONT_LOADED, DETERMINISTIC, STOCHASTIC = 0, 1, 2, 3
 ENCODINGS = {"uniform": UNIFORM, "front_loaded": FRONT_LOADED, "deterministic": DETERMINISTIC,
@@ -82,29 +82,47 @@ def push(slot, value, fan_offset, fan_core, fan_row, weights, neuron_offset, neu
             into[j] += value * w[j]
 
 
+@njit_cached(inline="always")
+def fire(membrane, into, rest, theta, fired, spiked, fire_on_equal, reset_to_zero):
+    """One cycle of spiking neurons: V += their input (which restarts at the bias), fire when theta < V (or <=),
+    subtract theta or reset; counts their spikes in `fired`, flags them in `spiked`; returns how many fired."""
+    n_fired = 0
+    for j in range(len(membrane)):
+        v = membrane[j] + into[j]
+        into[j] = rest[j]
+        spike = v >= theta[j] if fire_on_equal else v > theta[j]
+        membrane[j] = v - (v if reset_to_zero else theta[j]) if spike else v
+        fired[j] += spike
+        spiked[j] = spike
+        n_fired += spike
+    return n_fired
+
+
 @njit_cached(parallel=True)
 def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset, weights, weights_t, neuron_offset,
              thresholds, source_offset, sources, op_kind, op_position, op_value_start, op_width, op_source_offset,
              op_sources, op_factors, op_eps, output_values, output_neurons, output_thresholds, n_values, steps,
              scores, activity, spikes, synops, messages, fanout, encoding, reset_to_zero, fire_on_equal, uniforms,
              stage_ends, stage_cycles, delayed, counted, read_offset, reads, fan_offset, fan_core, fan_row, bias,
-             bias_axons):
+             bias_axons, stage_groups, group_neuron, group_kind, neuron_value):
     """Stage by stage, `stage_cycles` each; scores = accumulated input of the output neurons / (T theta);
     `counted[i]` gets sample i's spike count of every value (for the first len(counted) samples).
 
     Each cycle the stage's replayed reads (`reads[read_offset[s]:read_offset[s + 1]]`, fan-out slot n_values + r)
-    that spike are pushed first, then its cores run, each pushing its spikes to the later cores of its stage
-    (slot: the value). `delayed`: the cores run in reverse order, so each reads what the cores before it made the
-    cycle before, and the last cycle pushes nothing.
+    that spike are pushed first, then its groups of cores (`stage_groups`; a group's cores share a kind and a hop
+    depth, so none reads another, and hold neurons `group_neuron[g]:group_neuron[g + 1]`) run, each pushing its
+    outputs to the deeper cores of its stage (slot: the value). `delayed`: the groups run in reverse order, so
+    each reads what the groups before it made the cycle before, and the last cycle pushes nothing.
     """
     n_cores, n_ops, n_inputs = len(core_kind), len(op_position), x.shape[1]
-    widest = max(1, neuron_count.max()) if n_cores else 1
+    widest = max(1, np.diff(group_neuron).max()) if len(group_kind) else 1
     for i in prange(x.shape[0]):
         counts = np.zeros(n_values, np.int64)
         events = np.zeros(n_cores, np.int64)
         potential = np.zeros(len(thresholds), weights.dtype)
-        inbox = bias.copy()
-        spiked = np.zeros(widest, np.bool_)
+        inbox, one = bias.copy(), np.ones(1, bias.dtype)[0]
+        fired = np.zeros(len(thresholds), np.int32)  # per neuron: spikes, or a partial sum's non-zero outputs
+        spiked, order = np.zeros(widest, np.int32), np.zeros(widest, np.int64)
         cycles, first = np.zeros(steps, np.int64), np.zeros(steps + 1, np.int64)
         counts[1] = steps
         for k in range(n_inputs):
@@ -112,48 +130,46 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
         start_core, o = 0, 0
         for stage in range(len(stage_ends)):
             end, last = stage_ends[stage], stage_cycles[stage] - 1
+            lowest, groups = stage_groups[stage], stage_groups[stage + 1] - stage_groups[stage]
             replayed = replay_order(read_offset[stage], read_offset[stage + 1], reads, counts, x, i, steps, encoding,
                                     uniforms, cycles, first)
             for t in range(stage_cycles[stage]):
                 live = not delayed or t < last
                 for e in range(first[min(t, steps)], first[min(t + 1, steps)]):
-                    push(n_values + replayed[e], 1, fan_offset, fan_core, fan_row, weights, neuron_offset,
+                    push(n_values + replayed[e], one, fan_offset, fan_core, fan_row, weights, neuron_offset,
                          neuron_count, inbox, events)
-                for step in range(end - start_core):
-                    c = end - 1 - step if delayed else start_core + step
-                    start, base, n = value_start[c], neuron_offset[c], neuron_count[c]
-                    into, membrane, rest = inbox[base:base + n], potential[base:base + n], bias[base:base + n]
-                    if core_kind[c] == OUTPUT:
-                        for j in range(n):
+                for step in range(groups):
+                    g = lowest + (groups - 1 - step if delayed else step)
+                    lo, hi = group_neuron[g], group_neuron[g + 1]
+                    into, membrane, rest = inbox[lo:hi], potential[lo:hi], bias[lo:hi]
+                    if group_kind[g] == OUTPUT:
+                        for j in range(hi - lo):
                             membrane[j] += into[j]
                             into[j] = rest[j]
                         continue
-                    if core_kind[c] == PARTIAL:
-                        for j in range(n):
+                    if group_kind[g] == PARTIAL:
+                        for j in range(hi - lo):
                             v = into[j]
                             into[j] = rest[j]
-                            if v != 0:
-                                messages[i, c] += fanout[start + j]
-                                if live:
-                                    push(start + j, v, fan_offset, fan_core, fan_row, weights, neuron_offset,
-                                         neuron_count, inbox, events)
-                        continue
-                    theta, fired_count, fired = thresholds[base:base + n], counts[start:start + n], 0
-                    for j in range(n):
-                        v = membrane[j] + into[j]
-                        into[j] = rest[j]
-                        spike = v >= theta[j] if fire_on_equal else v > theta[j]
-                        membrane[j] = (0 if reset_to_zero else v - theta[j]) if spike else v
-                        fired_count[j] += spike
-                        spiked[j] = spike
-                        fired += spike
-                    if fired and live:
-                        for j in range(n):
-                            if spiked[j]:
-                                push(start + j, 1, fan_offset, fan_core, fan_row, weights, neuron_offset,
+                            fired[lo + j] += v != 0
+                            if v != 0 and live:
+                                push(neuron_value[lo + j], v, fan_offset, fan_core, fan_row, weights, neuron_offset,
                                      neuron_count, inbox, events)
+                        continue
+                    if fire(membrane, into, rest, thresholds[lo:hi], fired[lo:hi], spiked, fire_on_equal,
+                            reset_to_zero) and live:
+                        n_fired = 0
+                        for j in range(hi - lo):
+                            order[n_fired] = lo + j
+                            n_fired += spiked[j]
+                        for q in range(n_fired):
+                            push(neuron_value[order[q]], one, fan_offset, fan_core, fan_row, weights, neuron_offset,
+                                 neuron_count, inbox, events)
             for c in range(start_core, end):
                 events[c] += bias_axons[c] * stage_cycles[stage]
+                if core_kind[c] == SPIKING:
+                    for k in range(neuron_offset[c], neuron_offset[c] + neuron_count[c]):
+                        counts[neuron_value[k]] = fired[k]
             while o < n_ops and op_position[o] == end:
                 run_op(counts, o, op_kind, op_value_start, op_width, op_source_offset, op_sources, op_factors, op_eps,
                        COUNTS, steps)
@@ -163,11 +179,10 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
             counted[i, :] = counts
         for c in range(n_cores):
             synops[i, c] = events[c] * neuron_count[c]
-            if core_kind[c] == SPIKING:
-                for j in range(value_start[c], value_start[c] + neuron_count[c]):
-                    spikes[i, c] += counts[j]
-                    messages[i, c] += counts[j] * fanout[j]
-                activity[i, c] = spikes[i, c] / steps
+            for k in range(neuron_offset[c], neuron_offset[c] + neuron_count[c]):
+                messages[i, c] += fired[k] * fanout[neuron_value[k]]
+                spikes[i, c] += fired[k] if core_kind[c] == SPIKING else 0
+            activity[i, c] = spikes[i, c] / steps
         for k in range(len(output_neurons)):
             scores[i, k] = potential[output_neurons[k]] / (steps * output_thresholds[k])
 
@@ -194,18 +209,20 @@ def stage_reads(p, stage_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array(offsets, np.int64), np.concatenate(reads).astype(np.int64)
 
 
-def fan_out(p, stage_ends: np.ndarray, dtype) -> tuple:
+def rate_plan(p, stage_ends: np.ndarray, dtype) -> tuple:
     """What the rate kernel pushes spikes along, fixed per program: the stage reads (offsets, values); per slot
-    (a value read by later cores of its own stage, then each stage's read entry r as slot n_values + r) the axons
+    (a value read by deeper cores of its own stage, then each stage's read entry r as slot n_values + r) the axons
     reading it (offsets, core, offset of its weight row); per neuron its bias (the rows of the always-on axon, as
-    `dtype`) and per core its always-on axons."""
+    `dtype`) and per core its always-on axons; the groups of consecutive cores of one stage, kind and hop depth
+    (per stage its first group, per group its first neuron, its kind) and per neuron its value."""
     read_offset, reads = stage_reads(p, stage_ends)
+    depth, stage_of = rate_depths(p)
     core = np.repeat(np.arange(p.n_cores), p.axon_count)
     axon = np.arange(len(p.sources)) - p.source_offset[core]
-    stage = core_stages(p)[core]
+    stage = stage_of[core]
+    neuron_value = np.repeat(p.value_start - p.neuron_offset, p.neuron_count) + np.arange(len(p.thresholds))
     made_in = np.full(p.n_values, -1)
-    made_in[np.repeat(p.value_start - p.neuron_offset, p.neuron_count) + np.arange(len(p.thresholds))] = np.repeat(
-        core_stages(p), p.neuron_count)
+    made_in[neuron_value] = np.repeat(stage_of, p.neuron_count)
     read_keys = np.repeat(np.arange(len(read_offset) - 1), np.diff(read_offset)) * p.n_values + reads
     replayed = p.n_values + np.searchsorted(read_keys, stage * p.n_values + p.sources)
     slot = np.where(made_in[p.sources] == stage, p.sources, replayed)
@@ -217,5 +234,11 @@ def fan_out(p, stage_ends: np.ndarray, dtype) -> tuple:
     for a in np.flatnonzero(p.sources == 1).tolist():
         c = core[a]
         bias[p.neuron_offset[c]:p.neuron_offset[c] + p.neuron_count[c]] += p.weights[row[a]:row[a] + p.neuron_count[c]]
+    key = np.stack([stage_of, depth, p.core_kind])
+    starts = np.flatnonzero(np.concatenate([[True], np.any(key[:, 1:] != key[:, :-1], axis=0)]))
+    groups = np.append(starts, p.n_cores)
     return (read_offset, reads, fan_offset.astype(np.int64), core[wired], row[wired], bias.astype(dtype),
-            np.bincount(core[p.sources == 1], minlength=p.n_cores).astype(np.int64))
+            np.bincount(core[p.sources == 1], minlength=p.n_cores).astype(np.int64),
+            np.searchsorted(groups, np.append(0, stage_ends)).astype(np.int64),
+            np.append(p.neuron_offset, len(p.thresholds))[groups].astype(np.int64), p.core_kind[starts],
+            neuron_value.astype(np.int64))
