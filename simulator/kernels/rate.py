@@ -71,12 +71,13 @@ def replay_order(lo, hi, reads, counts, x, i, steps, encoding, uniforms, cycles,
 
 
 @njit_cached(inline="always")
-def push(slot, value, fan_offset, fan_core, fan_row, weights, neuron_offset, neuron_count, inbox, events):
-    """Adds `value` times the weight row of every axon that reads `slot` into its core's input; counts the events."""
+def push(slot, value, fan, weights, inbox, pushed):
+    """Adds `value` times the weight row of every axon that reads `slot` into its core's input; counts the push.
+    `fan` = (offsets per slot, then per axon its core's first neuron, neuron count and weight row offset)."""
+    fan_offset, fan_base, fan_width, fan_row = fan
+    pushed[slot] += 1
     for e in range(fan_offset[slot], fan_offset[slot + 1]):
-        c, row = fan_core[e], fan_row[e]
-        n, base = neuron_count[c], neuron_offset[c]
-        events[c] += 1
+        row, base, n = fan_row[e], fan_base[e], fan_width[e]
         into, w = inbox[base:base + n], weights[row:row + n]
         for j in range(n):
             into[j] += value * w[j]
@@ -103,8 +104,8 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
              thresholds, source_offset, sources, op_kind, op_position, op_value_start, op_width, op_source_offset,
              op_sources, op_factors, op_eps, output_values, output_neurons, output_thresholds, n_values, steps,
              scores, activity, spikes, synops, messages, fanout, encoding, reset_to_zero, fire_on_equal, uniforms,
-             stage_ends, stage_cycles, delayed, counted, read_offset, reads, fan_offset, fan_core, fan_row, bias,
-             bias_axons, stage_groups, group_neuron, group_kind, neuron_value):
+             stage_ends, stage_cycles, delayed, counted, read_offset, reads, fan_offset, fan_core, fan_base, fan_width,
+             fan_row, bias, bias_axons, stage_groups, group_neuron, group_kind, neuron_value):
     """Stage by stage, `stage_cycles` each; scores = accumulated input of the output neurons / (T theta);
     `counted[i]` gets sample i's spike count of every value (for the first len(counted) samples).
 
@@ -118,11 +119,12 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
     widest = max(1, np.diff(group_neuron).max()) if len(group_kind) else 1
     for i in prange(x.shape[0]):
         counts = np.zeros(n_values, np.int64)
-        events = np.zeros(n_cores, np.int64)
+        events, pushed = np.zeros(n_cores, np.int64), np.zeros(len(fan_offset) - 1, np.int64)
         potential = np.zeros(len(thresholds), weights.dtype)
         inbox, one = bias.copy(), np.ones(1, bias.dtype)[0]
+        fan = (fan_offset, fan_base, fan_width, fan_row)
         fired = np.zeros(len(thresholds), np.int32)  # per neuron: spikes, or a partial sum's non-zero outputs
-        spiked, order = np.zeros(widest, np.int32), np.zeros(widest, np.int64)
+        spiked, order = np.zeros(widest, np.bool_), np.zeros(widest, np.int64)
         cycles, first = np.zeros(steps, np.int64), np.zeros(steps + 1, np.int64)
         counts[1] = steps
         for k in range(n_inputs):
@@ -136,8 +138,7 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
             for t in range(stage_cycles[stage]):
                 live = not delayed or t < last
                 for e in range(first[min(t, steps)], first[min(t + 1, steps)]):
-                    push(n_values + replayed[e], one, fan_offset, fan_core, fan_row, weights, neuron_offset,
-                         neuron_count, inbox, events)
+                    push(n_values + replayed[e], one, fan, weights, inbox, pushed)
                 for step in range(groups):
                     g = lowest + (groups - 1 - step if delayed else step)
                     lo, hi = group_neuron[g], group_neuron[g + 1]
@@ -153,8 +154,7 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                             into[j] = rest[j]
                             fired[lo + j] += v != 0
                             if v != 0 and live:
-                                push(neuron_value[lo + j], v, fan_offset, fan_core, fan_row, weights, neuron_offset,
-                                     neuron_count, inbox, events)
+                                push(neuron_value[lo + j], v, fan, weights, inbox, pushed)
                         continue
                     if fire(membrane, into, rest, thresholds[lo:hi], fired[lo:hi], spiked, fire_on_equal,
                             reset_to_zero) and live:
@@ -163,8 +163,7 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                             order[n_fired] = lo + j
                             n_fired += spiked[j]
                         for q in range(n_fired):
-                            push(neuron_value[order[q]], one, fan_offset, fan_core, fan_row, weights, neuron_offset,
-                                 neuron_count, inbox, events)
+                            push(neuron_value[order[q]], one, fan, weights, inbox, pushed)
             for c in range(start_core, end):
                 events[c] += bias_axons[c] * stage_cycles[stage]
                 if core_kind[c] == SPIKING:
@@ -175,6 +174,9 @@ def run_rate(x, core_kind, value_start, axon_count, neuron_count, weight_offset,
                        COUNTS, steps)
                 o += 1
             start_core = end
+        for slot in range(len(pushed)):  # an event per push and axon reading it
+            for e in range(fan_offset[slot], fan_offset[slot + 1]):
+                events[fan_core[e]] += pushed[slot]
         if i < counted.shape[0]:
             counted[i, :] = counts
         for c in range(n_cores):
@@ -212,9 +214,10 @@ def stage_reads(p, stage_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def rate_plan(p, stage_ends: np.ndarray, dtype) -> tuple:
     """What the rate kernel pushes spikes along, fixed per program: the stage reads (offsets, values); per slot
     (a value read by deeper cores of its own stage, then each stage's read entry r as slot n_values + r) the axons
-    reading it (offsets, core, offset of its weight row); per neuron its bias (the rows of the always-on axon, as
-    `dtype`) and per core its always-on axons; the groups of consecutive cores of one stage, kind and hop depth
-    (per stage its first group, per group its first neuron, its kind) and per neuron its value."""
+    reading it (offsets; per axon its core, the core's first neuron and neuron count, its weight row's offset);
+    per neuron its bias (the rows of the always-on axon, as `dtype`) and per core its always-on axons; the groups
+    of consecutive cores of one stage, kind and hop depth (per stage its first group, per group its first neuron,
+    its kind) and per neuron its value."""
     read_offset, reads = stage_reads(p, stage_ends)
     depth, stage_of = rate_depths(p)
     core = np.repeat(np.arange(p.n_cores), p.axon_count)
@@ -237,7 +240,9 @@ def rate_plan(p, stage_ends: np.ndarray, dtype) -> tuple:
     key = np.stack([stage_of, depth, p.core_kind])
     starts = np.flatnonzero(np.concatenate([[True], np.any(key[:, 1:] != key[:, :-1], axis=0)]))
     groups = np.append(starts, p.n_cores)
-    return (read_offset, reads, fan_offset.astype(np.int64), core[wired], row[wired], bias.astype(dtype),
+    target = core[wired]
+    return (read_offset, reads, fan_offset.astype(np.int64), target, p.neuron_offset[target], p.neuron_count[target],
+            row[wired], bias.astype(dtype),
             np.bincount(core[p.sources == 1], minlength=p.n_cores).astype(np.int64),
             np.searchsorted(groups, np.append(0, stage_ends)).astype(np.int64),
             np.append(p.neuron_offset, len(p.thresholds))[groups].astype(np.int64), p.core_kind[starts],
