@@ -84,12 +84,11 @@ def float64_is_exact(program: ChipProgram) -> bool:
     return program.steps * max(widest, 1) ** 2 < 2 ** 53
 
 
-def float32_is_exact(program: ChipProgram, cycles: int = 1) -> bool:
-    """Whether an integer program in closed-form quantized TTFS or in rate coding (at most `cycles` cycles a stage)
-    computed in float32 gives the very same integers: every threshold, and per core the sum of absolute terms
-    (each value read at its bound: a level or a spike, the partial sums fed on), times `cycles` plus a threshold
-    in rate coding, stays below 2^24 (then so does every sum, in any order, and v / theta rounds to the right
-    side of an integer). In rate coding a potential stays within theta + cycles times that sum of either sign."""
+def float32_is_exact(program: ChipProgram, cycles: int) -> bool:
+    """Whether an integer program in closed-form quantized TTFS or in rate coding computed in float32 gives the very
+    same integers: every threshold, and per core the sum of absolute terms (values read at their bound: a level, a
+    spike, a partial sum fed on) times `cycles` (a rate stage's longest; 1 in TTFS), plus a threshold in rate coding
+    (a potential's reach), stays below 2^24; then so does every sum, in any order, and v / theta rounds rightly."""
     if not program.integer or program.mode == "ttfs" or program.thresholds.max(initial=0) >= 2 ** 24:
         return False
     rate = program.mode == "rate"
@@ -105,7 +104,7 @@ def float32_is_exact(program: ChipProgram, cycles: int = 1) -> bool:
             bound[program.op_value_start[o]:program.op_value_start[o] + len(rows) // program.op_width[o]] = most
             o += 1
         reach = bound[program.core_sources(c)] @ np.abs(program.core_weights(c))
-        if reach.max(initial=0) * (cycles if rate else 1) + held >= 2 ** 24:
+        if reach.max(initial=0) * cycles + held >= 2 ** 24:
             return False
         made = slice(program.value_start[c], program.value_start[c] + program.neuron_count[c])
         bound[made] = top if program.core_kind[c] == SPIKING else reach
