@@ -212,12 +212,9 @@ def stage_reads(p, stage_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def rate_plan(p, stage_ends: np.ndarray, dtype) -> tuple:
-    """What the rate kernel pushes spikes along, fixed per program: the stage reads (offsets, values); per slot
-    (a value read by deeper cores of its own stage, then each stage's read entry r as slot n_values + r) the axons
-    reading it (offsets; per axon its core, the core's first neuron and neuron count, its weight row's offset);
-    per neuron its bias (the rows of the always-on axon, as `dtype`) and per core its always-on axons; the groups
-    of consecutive cores of one stage, kind and hop depth (per stage its first group, per group its first neuron,
-    its kind) and per neuron its value."""
+    """What the rate kernel needs, fixed per program, in its argument order: the stage reads; per slot (a value read
+    by deeper cores of its stage, or stage read entry r as slot n_values + r) the axons reading it (core, its
+    neurons, weight row); the bias per neuron (as `dtype`), always-on axons per core; the groups; neuron values."""
     read_offset, reads = stage_reads(p, stage_ends)
     depth, stage_of = rate_depths(p)
     core = np.repeat(np.arange(p.n_cores), p.axon_count)
