@@ -84,26 +84,30 @@ def float64_is_exact(program: ChipProgram) -> bool:
     return program.steps * max(widest, 1) ** 2 < 2 ** 53
 
 
-def float32_is_exact(program: ChipProgram) -> bool:
-    """Whether an integer program in closed-form quantized TTFS computed in float32 gives the very same integers:
-    every threshold and every core's sum of absolute terms, levels and the partial sums fed on included, stays
-    below 2^24 (then so does every partial sum, in any order, and v / theta rounds to the right side of an integer)."""
-    if not program.integer or program.mode != "ttfs_quantized" or program.thresholds.max(initial=0) >= 2 ** 24:
+def float32_is_exact(program: ChipProgram, cycles: int) -> bool:
+    """Whether an integer program in closed-form quantized TTFS or in rate coding computed in float32 gives the very
+    same integers: every threshold, and per core the sum of absolute terms (values read at their bound: a level, a
+    spike, a partial sum fed on) times `cycles` (a rate stage's longest; 1 in TTFS), plus a threshold in rate coding
+    (a potential's reach), stays below 2^24; then so does every sum, in any order, and v / theta rounds rightly."""
+    if not program.integer or program.mode == "ttfs" or program.thresholds.max(initial=0) >= 2 ** 24:
         return False
+    rate = program.mode == "rate"
+    top = 1 if rate else program.steps
+    held = program.thresholds.max(initial=0) if rate else 0
     bound = np.zeros(program.n_values)
-    bound[1:2 + program.n_inputs] = program.steps
+    bound[1:2 + program.n_inputs] = top
     o = 0
     for c in range(program.n_cores):
         while o < len(program.op_position) and program.op_position[o] == c:
             rows = program.op_sources[program.op_source_offset[o]:program.op_source_offset[o + 1]]
-            top = bound[rows.reshape(-1, program.op_width[o])].max(1) if program.op_kind[o] == MAX else program.steps
-            bound[program.op_value_start[o]:program.op_value_start[o] + len(rows) // program.op_width[o]] = top
+            most = bound[rows.reshape(-1, program.op_width[o])].max(1) if program.op_kind[o] == MAX else top
+            bound[program.op_value_start[o]:program.op_value_start[o] + len(rows) // program.op_width[o]] = most
             o += 1
         reach = bound[program.core_sources(c)] @ np.abs(program.core_weights(c))
-        if reach.max(initial=0) >= 2 ** 24:
+        if reach.max(initial=0) * cycles + held >= 2 ** 24:
             return False
         made = slice(program.value_start[c], program.value_start[c] + program.neuron_count[c])
-        bound[made] = program.steps if program.core_kind[c] == SPIKING else reach
+        bound[made] = top if program.core_kind[c] == SPIKING else reach
     return True
 
 

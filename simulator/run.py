@@ -9,7 +9,7 @@ from simulator.kernels.cycles import partial_series
 from simulator.kernels.blocked import BLOCK, blocked_fits, single_blas
 from simulator.kernels.common import program_arrays, stage_bounds
 from simulator.kernels.grouped import core_groups
-from simulator.kernels.rate import ENCODINGS, stage_reads
+from simulator.kernels.rate import ENCODINGS, rate_plan
 from simulator.options import RateOptions, SimulationOutput
 from simulator.program import ChipProgram, float32_is_exact, float64_is_exact
 from simulator.timing import schedule, ttfs_windows
@@ -63,9 +63,11 @@ def no_fanout(program) -> np.ndarray:
 
 def accumulation_dtype(program: ChipProgram, evaluation: str = "closed_form") -> type:
     """What the kernels hold values and sums in: float64; for integer programs in the integer modes, float32 or
-    float64 where they give the very same integers (`float32_is_exact`, closed form; `float64_is_exact`), else
-    int64. Fewer bytes per value are more values per vector instruction."""
-    if program.integer and evaluation == "closed_form" and float32_is_exact(program):
+    float64 where they give the very same integers (`float32_is_exact`, closed form or rate coding with its
+    longest stage, delayed; `float64_is_exact`), else int64. Fewer bytes per value are more values per vector
+    instruction."""
+    cycles = schedule(program, delay=1).stage_cycles.max(initial=1) if program.mode == "rate" else 1
+    if program.integer and evaluation == "closed_form" and float32_is_exact(program, cycles):
         return np.float32
     exact = not program.integer or program.mode == "ttfs" or float64_is_exact(program)
     return np.float64 if exact else np.int64
@@ -103,7 +105,7 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
     dtype = accumulation_dtype(program, evaluation)
     arrays = program_arrays(program, dtype)
     ends = stage_bounds(program.op_position, program.n_cores)
-    reads = stage_reads(program, ends) if program.mode == "rate" else None
+    plan = rate_plan(program, ends, dtype) if program.mode == "rate" else None
     stage_cycles = schedule(program, delay).stage_cycles if program.mode == "rate" else None
     cycles = (ttfs_windows(program), *partial_series(program)) if evaluation == "cycles" else None
     ttfs_kernel = closed_form_kernel(program, dtype) if program.mode != "rate" and cycles is None else None
@@ -125,7 +127,7 @@ def simulate(program: ChipProgram, x: np.ndarray, *, batch_size: int = 1000, enc
             counted = np.zeros((recorded, program.n_values), np.int64)
             run_rate(xb, *arrays, *common, ENCODINGS[options.encoding], options.firing == "novena",
                      options.thresholding == "<=", options.uniforms(len(xb), program.steps, program.n_inputs, offset),
-                     ends, *reads, stage_cycles, delay > 0, counted)
+                     ends, stage_cycles, delay > 0, counted, *plan)
         return SimulationOutput(scores, spikes.sum(0), activity.sum(0), synops.sum(0), messages.sum(0), fired,
                                 counted)
 
