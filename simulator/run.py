@@ -66,9 +66,10 @@ def accumulation_dtype(program: ChipProgram, evaluation: str = "closed_form") ->
     float64 where they give the very same integers (`float32_is_exact`, closed form or rate coding with its
     longest stage, delayed; `float64_is_exact`), else int64. Fewer bytes per value are more values per vector
     instruction."""
-    cycles = schedule(program, delay=1).stage_cycles.max(initial=1) if program.mode == "rate" else 1
-    if program.integer and evaluation == "closed_form" and float32_is_exact(program, cycles):
-        return np.float32
+    if program.integer and evaluation == "closed_form":
+        cycles = schedule(program, delay=1).stage_cycles.max(initial=1) if program.mode == "rate" else 1
+        if float32_is_exact(program, cycles):
+            return np.float32
     exact = not program.integer or program.mode == "ttfs" or float64_is_exact(program)
     return np.float64 if exact else np.int64
 
